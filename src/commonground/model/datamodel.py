@@ -49,9 +49,9 @@ class DataModel:
 
     def _check_field(self, entity: Entity, field: Field) -> None:
         where = f"{entity.name}.{field.name}"
-        if field.type is FieldType.LOOKUP and field.target is not None:
-            if field.target.lower() not in self._entities:
-                raise DefinitionError(f"{where}: lookup target entity '{field.target}' does not exist")
+        target = field.target if field.type is FieldType.LOOKUP else None
+        if target is not None and target.lower() not in self._entities:
+            raise DefinitionError(f"{where}: lookup target entity '{target}' does not exist")
         picklists = [field.picklist] if field.picklist else []
         picklists += [p.picklist for p in field.parts if p.picklist]
         for name in picklists:
@@ -61,7 +61,7 @@ class DataModel:
             assert field.picklist is not None
             if self.picklist(field.picklist).value_of(str(field.default)) is None:
                 raise DefinitionError(
-                    f"{where}: default '{field.default}' is not an item of picklist {field.picklist}"
+                    f"{where}: default '{field.default}' is not in picklist {field.picklist}"
                 )
 
     @property

@@ -111,7 +111,9 @@ class Entity(BaseModel):
                 if field is None:
                     raise ValueError(f"key '{key_name}' names unknown field '{name}'")
                 if field.is_compound:
-                    raise ValueError(f"key '{key_name}': {field.type} field '{name}' cannot be a key")
+                    raise ValueError(
+                        f"key '{key_name}': {field.type} field '{name}' cannot be a key"
+                    )
         for group, members in self.field_groups.items():
             if group not in DEFAULT_FIELD_GROUPS:
                 raise ValueError(

@@ -49,6 +49,7 @@ class Field(BaseModel):
     target: str | None = None
     relationship: RelationshipKind | None = None
     system: bool = False
+    custom: bool = False  # a field a user added to a standard entity
 
     @field_validator("type", mode="before")
     @classmethod
@@ -76,7 +77,9 @@ class Field(BaseModel):
                 raise ValueError("max_length must be at least 1")
         if self.decimals is not None:
             if storage is not Storage.DECIMAL and self.type is not FieldType.CURRENCY:
-                raise ValueError(f"decimals apply to Number, Quantity and Currency, not {self.type}")
+                raise ValueError(
+                    f"decimals apply to Number, Quantity and Currency, not {self.type}"
+                )
             if not 0 <= self.decimals <= NUMBER_DECIMALS:
                 raise ValueError(f"decimals must be between 0 and {NUMBER_DECIMALS}")
         if self.prefix is not None:

@@ -84,10 +84,9 @@ def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
                 path.append(keys[part])
                 node = node[keys[part]]
                 continue
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and isinstance(part, str) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             path.append(part)
             node = node[part]
         else:
@@ -98,7 +97,9 @@ def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
 def build(model: type[ModelT], data: Any, lines: Lines, source: str) -> ModelT:
     """Validate data into a model, turning the first pydantic error into a DefinitionError."""
     if not isinstance(data, dict):
-        raise DefinitionError(f"expected a mapping for a {model.__name__}", SourceLocation(source, 1))
+        raise DefinitionError(
+            f"expected a mapping for a {model.__name__}", SourceLocation(source, 1)
+        )
     try:
         return model.model_validate(data)
     except PydanticValidationError as exc:

@@ -1,0 +1,254 @@
+"""Records <-> driver rows for one entity, a whole column at a time.
+
+Encoding converts each provided field of a batch as one column: a fast check accepts the
+common case (all values already of the right Python type and within limits) with one pass in
+C-level loops, and only a column that fails it is converted value by value through the
+precise coercers of `model.values`, which explain every rejection. Decoding turns stored rows
+back into records: picklists as item names, compound fields as dicts, instants in UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from commonground.errors import RecordError
+from commonground.model.datamodel import DataModel
+from commonground.model.entity import Entity
+from commonground.model.field import Field
+from commonground.model.types import INTEGER_MAX, INTEGER_MIN, FieldType, Storage
+from commonground.model.values import (
+    coerce_big_integer,
+    coerce_boolean,
+    coerce_date,
+    coerce_datetime,
+    coerce_decimal,
+    coerce_guid,
+    coerce_integer,
+    coerce_record_id,
+    coerce_text,
+    describe,
+)
+from commonground.store.dialects.base import StoreDialect
+
+PLAIN_TEXT = frozenset({FieldType.TEXT, FieldType.MULTILINE, FieldType.AUTONUMBER})
+
+Column = list[Any]
+ColumnErrors = list[tuple[int, str, str]]  # (position in batch, field label, message)
+
+
+class Record(dict[str, Any]):
+    """A record as the service returns it: field name -> value, plus related records."""
+
+    related: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.related = {}
+
+
+def canonical(model: DataModel, field: Field, value: Any) -> Any:
+    """The canonical Python value of one input value for a scalar field (ValueError if bad)."""
+    if value is None:
+        return None
+    storage = field.storage
+    if storage is Storage.STRING:
+        return coerce_text(value, field.length, field.type)
+    if storage is Storage.DECIMAL:
+        return coerce_decimal(value, field.scale)
+    if storage is Storage.INTEGER:
+        return coerce_integer(value)
+    if storage is Storage.BIG_INTEGER:
+        return coerce_big_integer(value)
+    if storage is Storage.BOOLEAN:
+        return coerce_boolean(value)
+    if storage is Storage.DATE:
+        return coerce_date(value)
+    if storage is Storage.DATETIME:
+        return coerce_datetime(value)
+    if storage is Storage.GUID:
+        return coerce_guid(value)
+    if storage is Storage.LOOKUP:
+        return coerce_record_id(value)
+    if storage is Storage.PICKLIST:
+        return _picklist_value(model, field, value)
+    raise ValueError(f"{field.type} values are structured; give a mapping of its parts")
+
+
+def _picklist_value(model: DataModel, field: Field, value: Any) -> int:
+    assert field.picklist is not None
+    picklist = model.picklist(field.picklist)
+    if isinstance(value, str):
+        number = picklist.value_of(value.strip())
+        if number is not None:
+            return number
+    elif isinstance(value, int) and not isinstance(value, bool) and picklist.name_of(value):
+        return value
+    names = [item.name for item in picklist.items]
+    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    raise ValueError(f"{describe(value)} is not an item of picklist {picklist.name} ({shown})")
+
+
+@dataclass
+class FieldCodec:
+    """Converts one scalar field's column of input values into driver parameters."""
+
+    field: Field
+    label: str
+    model: DataModel
+    to_param: Callable[[Any], Any] | None
+    fast_check: Callable[[Sequence[Any]], bool] | None
+
+    def encode(self, values: Sequence[Any], errors: ColumnErrors) -> Column:
+        """Driver parameters for the column; bad values become None plus an error."""
+        if self.fast_check is not None and self.fast_check(values):
+            out: Column = list(values)
+            if self.field.storage is Storage.STRING:
+                out = [v or None for v in out]
+        else:
+            out = []
+            for position, value in enumerate(values):
+                try:
+                    out.append(canonical(self.model, self.field, value))
+                except ValueError as exc:
+                    errors.append((position, self.label, str(exc)))
+                    out.append(None)
+        if self.to_param is not None:
+            convert = self.to_param
+            for position, value in enumerate(out):
+                if value is not None:
+                    try:
+                        out[position] = convert(value)
+                    except ValueError as exc:
+                        errors.append((position, self.label, str(exc)))
+                        out[position] = None
+        return out
+
+
+def _fast_check(model: DataModel, field: Field) -> Callable[[Sequence[Any]], bool] | None:
+    """A whole-column check that proves no conversion is needed, where one exists."""
+    storage = field.storage
+    if storage is Storage.STRING and field.type in PLAIN_TEXT:
+        limit = field.length or 0
+        return lambda vs: all(v is None or (type(v) is str and len(v) <= limit) for v in vs)
+    if storage is Storage.INTEGER:
+        return lambda vs: all(
+            v is None or (type(v) is int and INTEGER_MIN <= v <= INTEGER_MAX) for v in vs
+        )
+    if storage is Storage.BOOLEAN:
+        return lambda vs: all(v is None or type(v) is bool for v in vs)
+    if storage is Storage.LOOKUP:
+        return lambda vs: all(v is None or (type(v) is int and 0 < v < 2**63) for v in vs)
+    return None
+
+
+class EntityCodec:
+    """Encodes batches of records of one entity and decodes its stored rows."""
+
+    def __init__(self, model: DataModel, entity: Entity, dialect: StoreDialect) -> None:
+        self.model = model
+        self.entity = entity
+        self.dialect = dialect
+        self._codecs: dict[str, FieldCodec] = {}
+        for field in entity.all_fields:
+            if field.is_compound:
+                for part in field.parts:
+                    self._add(field.part_field(part), f"{field.name}/{part.name}")
+            else:
+                self._add(field, field.name)
+        self._picklist_names: dict[str, dict[int, str]] = {
+            f.name: {i.value: i.name for i in model.picklist(f.picklist).items}
+            for f in self._scalar_fields()
+            if f.picklist
+        }
+
+    def _add(self, field: Field, label: str) -> None:
+        self._codecs[field.name] = FieldCodec(
+            field,
+            label,
+            self.model,
+            self.dialect.param_converter(field.storage),
+            _fast_check(self.model, field),
+        )
+
+    def _scalar_fields(self) -> list[Field]:
+        return [c.field for c in self._codecs.values()]
+
+    def encode_field(
+        self, field: Field, values: Sequence[Any], errors: ColumnErrors
+    ) -> list[tuple[str, Column]]:
+        """The driver columns of one field for a batch of its input values."""
+        if not field.is_compound:
+            return [(field.name, self._codecs[field.name].encode(values, errors))]
+        parts = {p.name.lower(): p for p in field.parts}
+        split: dict[str, list[Any]] = {p.name: [None] * len(values) for p in field.parts}
+        for position, value in enumerate(values):
+            if value is None:
+                continue
+            if field.type is FieldType.CURRENCY and not isinstance(value, dict):
+                split["Amount"][position] = value
+                continue
+            if not isinstance(value, dict):
+                errors.append(
+                    (position, field.name, f"expected a mapping of parts, got {describe(value)}")
+                )
+                continue
+            for key, part_value in value.items():
+                part = parts.get(str(key).lower())
+                if part is None:
+                    known = ", ".join(p.name for p in field.parts)
+                    errors.append(
+                        (position, f"{field.name}/{key}", f"unknown part (parts: {known})")
+                    )
+                else:
+                    split[part.name][position] = part_value
+        return [
+            (column, self._codecs[column].encode(split[part.name], errors))
+            for part, column in zip(field.parts, field.column_names(), strict=True)
+        ]
+
+    def canonical_param(self, column: str, value: Any) -> Any:
+        """One value of one column as a driver parameter (ValueError if it does not fit)."""
+        codec = self._codecs[column]
+        result = canonical(self.model, codec.field, value)
+        if result is not None and codec.to_param is not None:
+            result = codec.to_param(result)
+        return result
+
+    def decode(self, fields: Sequence[Field], row: Sequence[Any]) -> Record:
+        """A record from a stored row holding the columns of `fields` in order."""
+        record = Record()
+        position = 0
+        for field in fields:
+            if field.is_compound:
+                parts = {}
+                for part in field.parts:
+                    parts[part.name] = self._decode_value(
+                        f"{field.name}_{part.name}", row[position]
+                    )
+                    position += 1
+                record[field.name] = parts
+            else:
+                record[field.name] = self._decode_value(field.name, row[position])
+                position += 1
+        return record
+
+    def _decode_value(self, column: str, value: Any) -> Any:
+        if value is None:
+            return None
+        names = self._picklist_names.get(column)
+        if names is not None:
+            return names.get(value, value)
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if isinstance(value, float):
+            return Decimal(repr(value))
+        return value
+
+
+def record_errors(errors: ColumnErrors, positions: Sequence[int]) -> list[RecordError]:
+    """Column errors of a group, re-addressed to the records' positions in the whole batch."""
+    return [RecordError(positions[p], label, message) for p, label, message in errors]

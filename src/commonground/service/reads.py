@@ -1,0 +1,191 @@
+"""Reads: query plans, related records, counts and changes since a position.
+
+Related records are fetched per query, not per record: one extra query per include, keyed by
+the RecordIds the main query returned, so a page of 1,000 orders with their lines costs two
+queries, not 1,001.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from commonground.errors import NotFoundError
+from commonground.model.datamodel import DataModel
+from commonground.model.entity import RECORD_ID, VERSION, Entity
+from commonground.model.field import Field
+from commonground.model.types import FieldType
+from commonground.query.expressions import Path
+from commonground.query.plan import Include, Query
+from commonground.service.codec import EntityCodec, Record, canonical
+from commonground.store.changes import Tombstone, changes_since
+from commonground.store.database import Database
+from commonground.store.query import QueryError, child_relationship, compile_query, count_query
+
+CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """Records changed and deleted since a token, and the token to ask with next time."""
+
+    changed: list[Record]
+    deleted: list[Tombstone]
+    token: int
+    more: bool
+
+
+class Reader:
+    """Runs reads of one environment on a connection (read or write transaction)."""
+
+    def __init__(self, db: Database, model: DataModel, codecs: dict[str, EntityCodec]) -> None:
+        self.db = db
+        self.model = model
+        self.codecs = codecs
+
+    def coerce(self, field: Field, value: Any) -> Any:
+        """Coerce a filter literal to the canonical value of the field it is compared with."""
+        if field.type is FieldType.LOOKUP and isinstance(value, int):
+            return value
+        return canonical(self.model, field, value)
+
+    def query(self, conn: Connection, query: Query) -> list[Record]:
+        """The records a query plan selects, with their includes."""
+        entity = self.model.entity(query.entity)
+        statement, fields = compile_query(self.db, self.model, query, self.coerce)
+        codec = self.codecs[entity.name]
+        records = [codec.decode(fields, row) for row in conn.execute(statement)]
+        for include in query.include:
+            self._include(conn, entity, records, include)
+        return records
+
+    def count(self, conn: Connection, query: Query) -> int:
+        """How many records the query's filter matches."""
+        return int(conn.execute(count_query(self.db, self.model, query, self.coerce)).scalar() or 0)
+
+    def get(self, conn: Connection, entity_name: str, record_id: int) -> Record:
+        """One record by RecordId; NotFoundError if there is none."""
+        entity = self.model.entity(entity_name)
+        found = self.query(conn, Query(entity.name, where=Path((RECORD_ID,)) == record_id))
+        if not found:
+            raise NotFoundError(f"{entity.name} record", str(record_id))
+        return found[0]
+
+    def get_by_key(self, conn: Connection, entity_name: str, key: dict[str, Any]) -> Record:
+        """One record by the values of an alternate key (all its fields)."""
+        entity = self.model.entity(entity_name)
+        fields = resolve_key(entity, list(key))
+        condition = None
+        for field, value in zip(fields, key.values(), strict=True):
+            term = Path((field,)) == value
+            condition = term if condition is None else condition & term
+        found = self.query(conn, Query(entity.name, where=condition, top=2))
+        if not found:
+            shown = ", ".join(f"{k}={v!r}" for k, v in key.items())
+            raise NotFoundError(f"{entity.name} record", shown)
+        return found[0]
+
+    def _include(
+        self, conn: Connection, entity: Entity, records: list[Record], include: Include
+    ) -> None:
+        lookup = entity.field_or_none(include.name)
+        if lookup is not None and lookup.type is FieldType.LOOKUP:
+            assert lookup.target is not None
+            ids = sorted({r[lookup.name] for r in records if r.get(lookup.name) is not None})
+            related = self._by_ids(conn, lookup.target, RECORD_ID, ids, include.query)
+            by_id = {r[RECORD_ID]: r for r in related}
+            for record in records:
+                record.related[lookup.name] = by_id.get(record.get(lookup.name))
+            return
+        relation = child_relationship(self.model, entity, include.name)
+        ids = sorted({r[RECORD_ID] for r in records})
+        children = self._by_ids(conn, relation.child, relation.field, ids, include.query)
+        grouped: dict[int, list[Record]] = {}
+        for child in children:
+            grouped.setdefault(child[relation.field], []).append(child)
+        for record in records:
+            record.related[include.name] = grouped.get(record[RECORD_ID], [])
+
+    def _by_ids(
+        self, conn: Connection, entity: str, column: str, ids: list[Any], shape: Query | None
+    ) -> list[Record]:
+        out: list[Record] = []
+        for start in range(0, len(ids), CHUNK):
+            condition = Path((column,)).in_(ids[start : start + CHUNK])
+            if shape is not None and shape.where is not None:
+                condition = condition & shape.where
+            select_ = None
+            if shape is not None and shape.select is not None:
+                select_ = (*shape.select, column)
+            plan = Query(
+                entity,
+                select=select_,
+                where=condition,
+                order_by=shape.order_by if shape else (),
+                include=shape.include if shape else (),
+            )
+            out.extend(self.query(conn, plan))
+        if shape is not None and shape.top is not None:
+            out = _top_per_parent(out, column, shape.top)
+        return out
+
+    def changes(self, conn: Connection, entity_name: str, since: int, limit: int) -> ChangeSet:
+        """Changed records and tombstones of one entity after position `since`."""
+        entity = self.model.entity(entity_name)
+        raw = changes_since(self.db, conn, entity.name, since, limit)
+        codec = self.codecs[entity.name]
+        fields = list(entity.all_fields)
+        changed = [codec.decode(fields, row) for row in raw.rows]
+        return ChangeSet(changed, raw.tombstones, raw.upto, raw.more)
+
+    def scan(
+        self, conn: Connection, entity_name: str, batch: int = CHUNK
+    ) -> Iterator[list[Record]]:
+        """Every record of an entity in RecordId order, a batch at a time (keyset paging)."""
+        entity = self.model.entity(entity_name)
+        last = 0
+        while True:
+            page = self.query(conn, Query(entity.name, where=Path((RECORD_ID,)) > last, top=batch))
+            if not page:
+                return
+            yield page
+            last = page[-1][RECORD_ID]
+
+    def version_of(self, conn: Connection, entity_name: str, record_id: int) -> int | None:
+        """The current VersionNumber of a record, or None if it does not exist."""
+        table = self.db.table(self.model.entity(entity_name).name)
+        value = conn.execute(
+            select(table.c[VERSION]).where(table.c[RECORD_ID] == record_id)
+        ).scalar()
+        return None if value is None else int(value)
+
+
+def _top_per_parent(records: list[Record], column: str, top: int) -> list[Record]:
+    counts: dict[Any, int] = {}
+    out = []
+    for record in records:
+        seen = counts.get(record[column], 0)
+        if seen < top:
+            out.append(record)
+        counts[record[column]] = seen + 1
+    return out
+
+
+def resolve_key(entity: Entity, names: list[str]) -> list[str]:
+    """Canonical field names of a key given by its fields; QueryError unless they form a key."""
+    fields = []
+    for name in names:
+        found = entity.field_or_none(name)
+        if found is None:
+            raise QueryError(f"entity {entity.name} has no field '{name}'")
+        fields.append(found.name)
+    wanted = {f.lower() for f in fields}
+    is_key = any({k.lower() for k in key} == wanted for key in entity.keys.values())
+    is_unique = len(fields) == 1 and bool(entity.field_or_none(fields[0]).unique)  # type: ignore[union-attr]
+    if not (is_key or is_unique or fields == [RECORD_ID]):
+        keys = "; ".join(f"{n} ({', '.join(k)})" for n, k in entity.keys.items()) or "none"
+        raise QueryError(f"{', '.join(fields)} is not a key of {entity.name} (keys: {keys})")
+    return fields

@@ -1,0 +1,555 @@
+"""Batch writes of one entity: create, update, upsert, with every check done per batch.
+
+A batch is encoded column by column, matched against stored rows by key in one query per
+chunk, split into inserts, updates and unchanged records (one tuple comparison of the
+provided columns each), checked (required, unique, lookups that exist, versions), and written
+with one executemany or COPY per kind. Unchanged records are not written at all, so they cost
+no change position. All of it runs inside one write transaction: the batch is written whole,
+or, when a record fails, nothing is (unless the caller asked to skip failing records).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from operator import itemgetter
+from typing import Any
+
+from commonground.errors import ConflictError, RecordError, RecordValidationError
+from commonground.model.entity import (
+    CREATED_BY,
+    CREATED_ON,
+    MODIFIED_BY,
+    MODIFIED_ON,
+    RECORD_ID,
+    VERSION,
+    Entity,
+)
+from commonground.model.field import Field
+from commonground.model.types import FieldType, Storage
+from commonground.service.codec import EntityCodec, record_errors
+from commonground.service.context import WriteContext
+from commonground.store import records as rows_store
+from commonground.store.database import CHANGE_SEQUENCE, autonumber_sequence, record_sequence
+
+SYSTEM_COLUMNS = (RECORD_ID, CREATED_BY, CREATED_ON, MODIFIED_BY, MODIFIED_ON, VERSION)
+
+
+class WriteMode(StrEnum):
+    """What a batch may do with records that do or do not exist yet."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    UPSERT = "upsert"
+
+
+class Outcome(StrEnum):
+    """What happened to one record of a batch."""
+
+    INSERTED = "inserted"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+@dataclass
+class WriteResult:
+    """Per-record outcomes, RecordIds and versions of a batch in input order, and its errors."""
+
+    outcomes: list[Outcome]
+    record_ids: list[int | None]
+    versions: list[int | None]
+    errors: list[RecordError] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        """How many records had this outcome."""
+        return sum(1 for o in self.outcomes if o is outcome)
+
+    @property
+    def inserted(self) -> int:
+        """Records created."""
+        return self.count(Outcome.INSERTED)
+
+    @property
+    def updated(self) -> int:
+        """Records changed."""
+        return self.count(Outcome.UPDATED)
+
+    @property
+    def unchanged(self) -> int:
+        """Records that already held the given values (nothing was written)."""
+        return self.count(Outcome.UNCHANGED)
+
+    @property
+    def failed(self) -> int:
+        """Records rejected (only when failing records were skipped)."""
+        return self.count(Outcome.FAILED)
+
+
+@dataclass
+class Group:
+    """Records of a batch that provide the same fields, encoded as driver rows."""
+
+    positions: list[int]
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    expected: list[int | None]
+    given_ids: list[int | None]
+
+
+@dataclass
+class Plan:
+    """What the batch will do: rows to insert and update, records left unchanged."""
+
+    inserts: list[tuple[Group, int]] = field(default_factory=list)
+    updates: list[tuple[Group, int, int]] = field(default_factory=list)
+    unchanged: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+def now_param(ctx: WriteContext) -> Any:
+    """The current instant as a driver parameter for DateTime columns."""
+    moment = datetime.now(UTC)
+    convert = ctx.db.dialect.param_converter(Storage.DATETIME)
+    return convert(moment) if convert else moment
+
+
+class BatchWriter:
+    """Writes one batch of one entity inside the caller's write transaction."""
+
+    def __init__(self, ctx: WriteContext, entity: Entity, codec: EntityCodec) -> None:
+        self.ctx = ctx
+        self.entity = entity
+        self.codec = codec
+        self.table = ctx.db.table(entity.name)
+        self.errors: list[RecordError] = []
+        self.failed: set[int] = set()
+        self.fetched: list[str] = [RECORD_ID, VERSION]
+
+    def fail(self, position: int, field_name: str | None, message: str, code: str) -> None:
+        """Record an error for one record; the record will not be written."""
+        self.errors.append(RecordError(position, field_name, message, code))
+        self.failed.add(position)
+
+    def write(
+        self,
+        records: Sequence[dict[str, Any]],
+        mode: WriteMode,
+        key: Sequence[str] | None,
+        skip_errors: bool = False,
+    ) -> WriteResult:
+        """Apply the batch; see the module docstring."""
+        match = list(key) if key else [RECORD_ID]
+        groups = self._encode(records, by_id=match == [RECORD_ID] and mode is not WriteMode.CREATE)
+        existing = self._existing(groups, match, mode)
+        plan = self._plan(groups, match, existing, mode)
+        self._check_required(plan)
+        self._check_unique(plan, match)
+        self._check_lookups(plan)
+        if self.errors and not skip_errors:
+            conflict = next((e for e in self.errors if e.code == "Conflict"), None)
+            if conflict is not None:
+                raise self._conflict_error(conflict, groups, existing, match)
+            raise RecordValidationError(self.entity.name, self._with_keys(records))
+        return self._apply(plan, len(records), self._with_keys(records))
+
+    def _with_keys(self, records: Sequence[dict[str, Any]]) -> list[RecordError]:
+        """The errors in record order, each labelled with the record's business key."""
+        key = self.entity.primary_key or ()
+        out = []
+        for error in sorted(self.errors, key=lambda e: e.index):
+            record = records[error.index]
+            label = None
+            if isinstance(record, dict):
+                shown = [f"{k}={record[k]!r}" for k in key if record.get(k) is not None]
+                label = ", ".join(shown) or None
+            out.append(RecordError(error.index, error.field, error.message, error.code, label))
+        return out
+
+    def _conflict_error(
+        self, error: RecordError, groups: list[Group], existing: dict[Any, Any], match: list[str]
+    ) -> ConflictError:
+        for group in groups:
+            if error.index in group.positions:
+                i = group.positions.index(error.index)
+                row = existing.get(self._match_value(group, i, match, report=False))
+                expected = group.expected[i] or 0
+                if row is not None:
+                    return ConflictError(self.entity.name, int(row[0]), expected, int(row[1]))
+        return ConflictError(self.entity.name, 0, 0, None)
+
+    # -- encoding ------------------------------------------------------------------------
+
+    def _encode(self, records: Sequence[dict[str, Any]], by_id: bool) -> list[Group]:
+        """Group records by the fields they provide and encode each group column-wise."""
+        by_fields: dict[tuple[str, ...], list[int]] = {}
+        for position, record in enumerate(records):
+            if not isinstance(record, dict):
+                kind = type(record).__name__
+                self.fail(
+                    position, None, f"a record must be a mapping, got {kind}", "InvalidRecord"
+                )
+                continue
+            by_fields.setdefault(tuple(record), []).append(position)
+        return [
+            self._encode_group(records, names, positions, by_id)
+            for names, positions in by_fields.items()
+        ]
+
+    def _encode_group(
+        self,
+        records: Sequence[dict[str, Any]],
+        names: tuple[str, ...],
+        positions: list[int],
+        by_id: bool,
+    ) -> Group:
+        expected: list[int | None] = [None] * len(positions)
+        given_ids: list[int | None] = [None] * len(positions)
+        errors: list[tuple[int, str, str]] = []
+        columns: list[tuple[str, list[Any]]] = []
+        for name in names:
+            found = self.entity.field_or_none(name)
+            if found is None:
+                for p in positions:
+                    message = f"entity {self.entity.name} has no field '{name}'"
+                    self.fail(p, name, message, "UnknownField")
+            elif found.name == VERSION:
+                expected = [self._system_int(p, records[p][name], VERSION) for p in positions]
+            elif found.name == RECORD_ID:
+                given_ids = [self._system_int(p, records[p][name], RECORD_ID) for p in positions]
+            elif found.system:
+                for p in positions:
+                    self.fail(p, found.name, "system fields are read-only", "ReadOnlyField")
+            else:
+                values = [records[p][name] for p in positions]
+                columns.extend(self.codec.encode_field(found, values, errors))
+        for error in record_errors(errors, positions):
+            self.fail(error.index, error.field, error.message, "InvalidValue")
+        if by_id:
+            for p, rid in zip(positions, given_ids, strict=True):
+                if rid is None and p not in self.failed:
+                    message = "a RecordId (or an alternate key) is needed to find the record"
+                    self.fail(p, RECORD_ID, message, "MissingKey")
+        rows = (
+            list(zip(*(v for _, v in columns), strict=True)) if columns else [()] * len(positions)
+        )
+        return Group(positions, [c for c, _ in columns], rows, expected, given_ids)
+
+    def _system_int(self, position: int, value: Any, name: str) -> int | None:
+        if value is None:
+            return None
+        try:
+            return int(self.codec.canonical_param(name, value))
+        except (ValueError, TypeError) as exc:
+            self.fail(position, name, str(exc), "InvalidValue")
+            return None
+
+    # -- matching ------------------------------------------------------------------------
+
+    def _match_value(
+        self, group: Group, i: int, match: list[str], report: bool = True
+    ) -> tuple[Any, ...] | None:
+        if match == [RECORD_ID]:
+            rid = group.given_ids[i]
+            return None if rid is None else (rid,)
+        values = []
+        for column in match:
+            value = group.rows[i][group.columns.index(column)] if column in group.columns else None
+            if value is None:
+                if report:
+                    message = f"key field '{column}' has no value"
+                    self.fail(group.positions[i], column, message, "MissingKey")
+                return None
+            values.append(value)
+        return tuple(values)
+
+    def _existing(
+        self, groups: list[Group], match: list[str], mode: WriteMode
+    ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        """Stored rows matching the batch: match tuple -> (RecordId, VersionNumber, columns...)."""
+        for group in groups:
+            self.fetched += [c for c in group.columns if c not in self.fetched]
+        if mode is WriteMode.CREATE and match == [RECORD_ID]:
+            return {}
+        wanted: set[tuple[Any, ...]] = set()
+        for group in groups:
+            for i, position in enumerate(group.positions):
+                if position not in self.failed:
+                    value = self._match_value(group, i, match)
+                    if value is not None:
+                        wanted.add(value)
+        rows = rows_store.fetch_by_values(
+            self.ctx.conn, self.table, match, list(wanted), self.fetched
+        )
+        width = len(match)
+        return {row[:width]: row[width:] for row in rows}
+
+    def _plan(
+        self,
+        groups: list[Group],
+        match: list[str],
+        existing: dict[tuple[Any, ...], tuple[Any, ...]],
+        mode: WriteMode,
+    ) -> Plan:
+        plan = Plan()
+        seen: set[tuple[Any, ...]] = set()
+        for group in groups:
+            indexes = [self.fetched.index(c) for c in group.columns]
+            compare = itemgetter(*indexes) if indexes else None
+            for i, position in enumerate(group.positions):
+                if position in self.failed:
+                    continue
+                value = self._match_value(group, i, match, report=False)
+                if value is not None and value in seen:
+                    message = "the same key appears earlier in this batch"
+                    self.fail(position, ", ".join(match), message, "DuplicateInBatch")
+                    continue
+                if value is not None:
+                    seen.add(value)
+                stored = existing.get(value) if value is not None else None
+                if stored is None:
+                    self._plan_new(plan, group, i, mode, match)
+                    continue
+                if mode is WriteMode.CREATE:
+                    message = f"a record with {', '.join(match)} = {value} already exists"
+                    self.fail(position, ", ".join(match), message, "DuplicateKey")
+                    continue
+                record_id, version = int(stored[0]), int(stored[1])
+                if group.expected[i] is not None and group.expected[i] != version:
+                    message = f"expected version {group.expected[i]}, the record is at {version}"
+                    self.fail(position, VERSION, message, "Conflict")
+                    continue
+                if compare is not None and _as_tuple(compare(stored)) != group.rows[i]:
+                    plan.updates.append((group, i, record_id))
+                else:
+                    plan.unchanged[position] = (record_id, version)
+        return plan
+
+    def _plan_new(
+        self, plan: Plan, group: Group, i: int, mode: WriteMode, match: list[str]
+    ) -> None:
+        position = group.positions[i]
+        if mode is WriteMode.UPDATE or (match == [RECORD_ID] and group.given_ids[i] is not None):
+            shown = group.given_ids[i] if match == [RECORD_ID] else "the given key"
+            message = f"{self.entity.name} record {shown} does not exist"
+            self.fail(position, ", ".join(match), message, "NotFound")
+        else:
+            plan.inserts.append((group, i))
+
+    # -- checks --------------------------------------------------------------------------
+
+    def _check_required(self, plan: Plan) -> None:
+        for field_ in self.entity.fields:
+            if not field_.required or field_.type is FieldType.AUTONUMBER:
+                continue
+            has_default = field_.default is not None
+            columns = field_.column_names()
+            for group, i in plan.inserts:
+                missing = not any(c in group.columns for c in columns) or all(
+                    group.rows[i][group.columns.index(c)] is None
+                    for c in columns
+                    if c in group.columns
+                )
+                if missing and not has_default:
+                    self.fail(group.positions[i], field_.name, "a value is required", "Required")
+            for group, i, _ in plan.updates:
+                given = [c for c in columns if c in group.columns]
+                if given and all(group.rows[i][group.columns.index(c)] is None for c in given):
+                    self.fail(group.positions[i], field_.name, "a value is required", "Required")
+
+    def _written(self, plan: Plan) -> list[tuple[Group, int, int | None]]:
+        rows: list[tuple[Group, int, int | None]] = [
+            (g, i, None) for g, i in plan.inserts if g.positions[i] not in self.failed
+        ]
+        rows += [(g, i, rid) for g, i, rid in plan.updates if g.positions[i] not in self.failed]
+        return rows
+
+    def _check_unique(self, plan: Plan, match: list[str]) -> None:
+        constraints = [[f.name] for f in self.entity.fields if f.unique]
+        constraints += [
+            list(k) for k in self.entity.keys.values() if len(k) > 1 or [k[0]] not in constraints
+        ]
+        written = self._written(plan)
+        for columns in constraints:
+            if columns == match:
+                continue
+            self._check_one_unique(columns, written)
+
+    def _check_one_unique(
+        self, columns: list[str], written: list[tuple[Group, int, int | None]]
+    ) -> None:
+        owners: dict[tuple[Any, ...], tuple[int, int | None]] = {}
+        for group, i, rid in written:
+            if not all(c in group.columns for c in columns):
+                continue
+            value = tuple(group.rows[i][group.columns.index(c)] for c in columns)
+            if any(v is None for v in value):
+                continue
+            if value in owners:
+                message = f"{', '.join(columns)} = {value} appears twice in this batch"
+                self.fail(group.positions[i], ", ".join(columns), message, "DuplicateValue")
+                continue
+            owners[value] = (group.positions[i], rid)
+        stored = rows_store.fetch_by_values(
+            self.ctx.conn, self.table, columns, list(owners), [RECORD_ID]
+        )
+        width = len(columns)
+        for row in stored:
+            position, rid = owners[tuple(row[:width])]
+            if rid != row[width]:
+                message = (
+                    f"{', '.join(columns)} = {row[:width]} is already used by record {row[width]}"
+                )
+                self.fail(position, ", ".join(columns), message, "DuplicateValue")
+
+    def _check_lookups(self, plan: Plan) -> None:
+        written = self._written(plan)
+        for lookup in self.entity.lookups:
+            assert lookup.target is not None
+            referenced: dict[int, list[int]] = {}
+            for group, i, _ in written:
+                if lookup.name in group.columns:
+                    value = group.rows[i][group.columns.index(lookup.name)]
+                    if value is not None:
+                        referenced.setdefault(value, []).append(group.positions[i])
+            if not referenced:
+                continue
+            target = self.ctx.model.entity(lookup.target)
+            found = rows_store.existing_ids(
+                self.ctx.conn, self.ctx.db.table(target.name), list(referenced)
+            )
+            for value, positions in referenced.items():
+                if value not in found:
+                    for position in positions:
+                        message = f"{target.name} record {value} does not exist"
+                        self.fail(position, lookup.name, message, "DanglingLookup")
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _apply(self, plan: Plan, size: int, errors: list[RecordError]) -> WriteResult:
+        outcomes = [Outcome.FAILED] * size
+        record_ids: list[int | None] = [None] * size
+        versions: list[int | None] = [None] * size
+        for position, (rid, version) in plan.unchanged.items():
+            if position not in self.failed:
+                outcomes[position], record_ids[position], versions[position] = (
+                    Outcome.UNCHANGED,
+                    rid,
+                    version,
+                )
+        inserts = [(g, i) for g, i in plan.inserts if g.positions[i] not in self.failed]
+        updates = [(g, i, r) for g, i, r in plan.updates if g.positions[i] not in self.failed]
+        total = len(inserts) + len(updates)
+        if total == 0:
+            return WriteResult(outcomes, record_ids, versions, errors)
+        db, conn = self.ctx.db, self.ctx.conn
+        position = db.allocate(conn, CHANGE_SEQUENCE, total)
+        now = now_param(self.ctx)
+        if inserts:
+            first_id = db.allocate(conn, record_sequence(self.entity.name), len(inserts))
+            for n, (group, i) in enumerate(inserts):
+                p = group.positions[i]
+                outcomes[p], record_ids[p], versions[p] = (
+                    Outcome.INSERTED,
+                    first_id + n,
+                    position + n,
+                )
+            self._insert(inserts, first_id, position, now)
+            position += len(inserts)
+        for n, (group, i, rid) in enumerate(updates):
+            p = group.positions[i]
+            outcomes[p], record_ids[p], versions[p] = Outcome.UPDATED, rid, position + n
+        self._update(updates, position, now)
+        return WriteResult(outcomes, record_ids, versions, errors)
+
+    def _extra_insert_columns(self, group: Group) -> list[tuple[str, Field]]:
+        """Columns an insert adds to what the group provides: defaults and AutoNumbers."""
+        extra = []
+        for field_ in self.entity.fields:
+            if field_.is_compound or field_.name in group.columns:
+                continue
+            if field_.default is not None or field_.type is FieldType.AUTONUMBER:
+                extra.append((field_.name, field_))
+        return extra
+
+    def _insert(
+        self, inserts: list[tuple[Group, int]], first_id: int, first_position: int, now: Any
+    ) -> None:
+        by_group: dict[int, tuple[Group, list[tuple[int, int]]]] = {}
+        for n, (group, i) in enumerate(inserts):
+            by_group.setdefault(id(group), (group, []))[1].append((n, i))
+        user = self.ctx.user
+        for group, members in by_group.values():
+            extra = self._extra_insert_columns(group)
+            fill = self._fill_values(group, members, extra)
+            given = [*SYSTEM_COLUMNS, *group.columns, *(name for name, _ in extra)]
+            ordered = rows_store.column_order(self.table, given)
+            pick = itemgetter(*[given.index(c) for c in ordered])
+            rows = [
+                _as_tuple(
+                    pick(
+                        (
+                            first_id + n,
+                            user,
+                            now,
+                            user,
+                            now,
+                            first_position + n,
+                            *self._row_with_defaults(group, i),
+                            *fill[k],
+                        )
+                    )
+                )
+                for k, (n, i) in enumerate(members)
+            ]
+            rows_store.insert_rows(self.ctx.db, self.ctx.conn, self.table, ordered, rows)
+
+    def _row_with_defaults(self, group: Group, i: int) -> tuple[Any, ...]:
+        row = group.rows[i]
+        if None not in row:
+            return row
+        values = list(row)
+        for index, column in enumerate(group.columns):
+            if values[index] is None:
+                field_ = self.entity.field_or_none(column)
+                if field_ is not None and field_.default is not None:
+                    values[index] = self.codec.canonical_param(field_.name, field_.default)
+                elif field_ is not None and field_.type is FieldType.AUTONUMBER:
+                    values[index] = autonumber_values(self.ctx, self.entity, field_, 1)[0]
+        return tuple(values)
+
+    def _fill_values(
+        self, group: Group, members: list[tuple[int, int]], extra: list[tuple[str, Field]]
+    ) -> list[tuple[Any, ...]]:
+        columns = []
+        for _name, field_ in extra:
+            if field_.type is FieldType.AUTONUMBER:
+                columns.append(autonumber_values(self.ctx, self.entity, field_, len(members)))
+            else:
+                columns.append(
+                    [self.codec.canonical_param(field_.name, field_.default)] * len(members)
+                )
+        return list(zip(*columns, strict=True)) if columns else [()] * len(members)
+
+    def _update(self, updates: list[tuple[Group, int, int]], first_position: int, now: Any) -> None:
+        by_group: dict[int, tuple[Group, list[tuple[Any, ...]]]] = {}
+        user = self.ctx.user
+        for n, (group, i, rid) in enumerate(updates):
+            row = (*group.rows[i], user, now, first_position + n, rid)
+            by_group.setdefault(id(group), (group, []))[1].append(row)
+        for group, rows in by_group.values():
+            columns = [*group.columns, MODIFIED_BY, MODIFIED_ON, VERSION]
+            rows_store.update_rows(self.ctx.conn, self.table, columns, rows)
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    """itemgetter returns a bare value for one index; make it a tuple either way."""
+    return value if isinstance(value, tuple) else (value,)
+
+
+def autonumber_values(ctx: WriteContext, entity: Entity, field_: Field, count: int) -> list[str]:
+    """`count` new values of an AutoNumber field: prefix plus a zero-padded sequence number."""
+    first = ctx.db.allocate(ctx.conn, autonumber_sequence(entity.name, field_.name), count)
+    prefix = field_.prefix or ""
+    return [f"{prefix}{n:0{field_.digits}d}" for n in range(first, first + count)]

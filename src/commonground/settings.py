@@ -1,0 +1,53 @@
+"""Settings: one table of (name, default, help) that feeds environment variables, CLI and docs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment variable, default and meaning."""
+
+    name: str
+    env_var: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "home",
+        "COMMONGROUND_HOME",
+        ".commonground",
+        "Folder for the embedded SQLite environments (one file each) and local state.",
+    ),
+    Setting(
+        "database_url",
+        "COMMONGROUND_DATABASE_URL",
+        None,
+        "PostgreSQL URL; when set, environments are schemas of that database instead of "
+        "SQLite files under the home folder.",
+    ),
+    Setting(
+        "batch_size",
+        "COMMONGROUND_BATCH_SIZE",
+        "5000",
+        "Records per batch for imports, exports, copies and restores.",
+    ),
+)
+
+
+def setting(name: str) -> str | None:
+    """The value of a setting: its environment variable, else its default."""
+    for item in SETTINGS:
+        if item.name == name:
+            return os.environ.get(item.env_var, item.default)
+    raise KeyError(name)
+
+
+def home_path() -> Path:
+    """The home folder."""
+    return Path(setting("home") or ".commonground")

@@ -1,0 +1,121 @@
+"""One environment's database: its engine, schema, tables and transactions.
+
+Every write goes through `write()`, which serialises writers of the environment (BEGIN
+IMMEDIATE on SQLite, a row lock on PostgreSQL) for the whole transaction. Checks made inside a
+write transaction (existence, uniqueness, versions) therefore cannot race with another writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, MetaData, Table, insert, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from commonground.errors import NotFoundError, StoreError, StoreUnavailableError
+from commonground.model.datamodel import DataModel
+from commonground.model.entity import Entity
+from commonground.store.dialects.base import StoreDialect
+from commonground.store.tables import entity_table, system_tables
+
+CHANGE_SEQUENCE = "change"
+
+
+def record_sequence(entity: str) -> str:
+    """The sequence that numbers an entity's RecordIds."""
+    return f"record:{entity}"
+
+
+def autonumber_sequence(entity: str, field: str) -> str:
+    """The sequence behind an AutoNumber field."""
+    return f"autonumber:{entity}.{field}"
+
+
+class Database:
+    """The tables of one environment and the transactions that use them."""
+
+    def __init__(self, engine: Engine, schema: str | None, dialect: StoreDialect) -> None:
+        self.engine = engine
+        self.schema = schema
+        self.dialect = dialect
+        self.metadata = MetaData(schema=schema)
+        self.system = system_tables(self.metadata)
+        self._tables: dict[str, Table] = {}
+
+    def bind_model(self, model: DataModel) -> None:
+        """Build table objects for every entity of the model (no DDL is issued)."""
+        for entity in model.entities:
+            self.bind_entity(entity)
+
+    def bind_entity(self, entity: Entity) -> Table:
+        """(Re)build the table object of one entity after its definition changed."""
+        existing = self.metadata.tables.get(self._qualified(entity.name))
+        if existing is not None:
+            self.metadata.remove(existing)
+        table = entity_table(entity, self.metadata, self.dialect)
+        self._tables[entity.name.lower()] = table
+        return table
+
+    def unbind_entity(self, name: str) -> None:
+        """Forget the table object of a dropped entity."""
+        table = self._tables.pop(name.lower(), None)
+        if table is not None:
+            self.metadata.remove(table)
+
+    def table(self, entity: str) -> Table:
+        """The table of an entity."""
+        found = self._tables.get(entity.lower())
+        if found is None:
+            raise NotFoundError("Entity", entity)
+        return found
+
+    def _qualified(self, name: str) -> str:
+        return f"{self.schema}.{name}" if self.schema else name
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction."""
+        with translate_errors(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction, serialised with every other writer of this environment."""
+        with translate_errors(), self.engine.connect() as raw:
+            conn = raw.execution_options(cg_write=True)
+            with conn.begin():
+                self.dialect.lock_writers(conn, self.system["sequences"])
+                yield conn
+
+    def allocate(self, conn: Connection, sequence: str, count: int) -> int:
+        """Reserve `count` consecutive numbers of a sequence; returns the first of them."""
+        table = self.system["sequences"]
+        statement = (
+            update(table)
+            .where(table.c.name == sequence)
+            .values(value=table.c.value + count)
+            .returning(table.c.value)
+        )
+        last = conn.execute(statement).scalar()
+        if last is None:
+            conn.execute(insert(table).values(name=sequence, value=count))
+            last = count
+        return int(last) - count + 1
+
+    def current(self, conn: Connection, sequence: str) -> int:
+        """The last number handed out by a sequence (0 if none)."""
+        table = self.system["sequences"]
+        value = conn.execute(select(table.c.value).where(table.c.name == sequence)).scalar()
+        return int(value or 0)
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Driver errors become store errors at the store's boundary."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise StoreUnavailableError(f"the database is unavailable: {exc.orig}") from exc
+    except DBAPIError as exc:
+        raise StoreError(f"the database refused the operation: {exc.orig}") from exc

@@ -1,0 +1,259 @@
+"""SQLite: one database file per environment, WAL journal, one writer at a time.
+
+Values whose Python type SQLite lacks are stored in forms that sort correctly as stored:
+date-times as UTC ISO text, dates as ISO text, GUIDs as text and decimals as numbers. The
+driver parameters written by the fast paths use exactly the forms these column types read.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    Engine,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+)
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from commonground.errors import AlreadyExistsError, NotFoundError
+from commonground.model.types import Storage
+from commonground.store.dialects.base import ParamConverter
+
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+# SQLite keeps decimals as 64-bit floats: exact to 15 significant digits. Values that need
+# more are refused with a clear error instead of being silently rounded.
+SQLITE_DECIMAL_DIGITS = 15
+
+
+class UtcDateTimeText(TypeDecorator[datetime]):
+    """A UTC instant stored as sortable ISO text."""
+
+    impl = String(26)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        return None if value is None else datetime_param(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+class DateText(TypeDecorator[date]):
+    """A calendar date stored as ISO text."""
+
+    impl = String(10)
+    cache_ok = True
+
+    def process_bind_param(self, value: date | None, dialect: Dialect) -> str | None:
+        return None if value is None else value.isoformat()
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> date | None:
+        return None if value is None else date.fromisoformat(value)
+
+
+class GuidText(TypeDecorator[uuid.UUID]):
+    """A GUID stored as its canonical text."""
+
+    impl = String(36)
+    cache_ok = True
+
+    def process_bind_param(self, value: uuid.UUID | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> uuid.UUID | None:
+        return None if value is None else uuid.UUID(value)
+
+
+class DecimalNumber(TypeDecorator[Decimal]):
+    """A decimal stored as a number and read back at the field's scale."""
+
+    impl = Numeric(32, 6, asdecimal=False)
+    cache_ok = True
+
+    def __init__(self, scale: int = 6) -> None:
+        super().__init__()
+        self.quantum = Decimal(1).scaleb(-scale)
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> float | None:
+        return None if value is None else decimal_param(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(repr(value) if isinstance(value, float) else value).quantize(self.quantum)
+
+
+def datetime_param(value: datetime) -> str:
+    """The stored text of an instant (UTC, microseconds)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime(DATETIME_FORMAT)
+
+
+def decimal_param(value: Decimal) -> float | int:
+    """The stored number of a decimal; refuses digits SQLite would lose."""
+    digits = value.normalize().as_tuple().digits
+    if len(digits) > SQLITE_DECIMAL_DIGITS:
+        raise ValueError(
+            f"{value} has more than {SQLITE_DECIMAL_DIGITS} significant digits, the most the "
+            "SQLite store keeps exactly (PostgreSQL keeps 32)"
+        )
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+class SQLiteDialect:
+    """Store dialect for SQLite."""
+
+    name = "sqlite"
+
+    def column_type(self, storage: Storage, scale: int) -> TypeEngine[Any]:
+        """Column types; see the module docstring for the stored forms."""
+        return {
+            Storage.STRING: Text(),
+            Storage.DECIMAL: DecimalNumber(scale),
+            Storage.INTEGER: Integer(),
+            Storage.BIG_INTEGER: BigInteger(),
+            Storage.BOOLEAN: Boolean(),
+            Storage.DATE: DateText(),
+            Storage.DATETIME: UtcDateTimeText(),
+            Storage.GUID: GuidText(),
+            Storage.PICKLIST: Integer(),
+            Storage.LOOKUP: BigInteger(),
+        }[storage]
+
+    def param_converter(self, storage: Storage) -> ParamConverter | None:
+        """Canonical value -> the stored form, for the fast write paths."""
+        converters: dict[Storage, ParamConverter] = {
+            Storage.DECIMAL: decimal_param,
+            Storage.DATE: date.isoformat,
+            Storage.DATETIME: datetime_param,
+            Storage.GUID: str,
+            Storage.BOOLEAN: int,
+        }
+        return converters.get(storage)
+
+    def text_position(self, haystack: Any, needle: Any) -> Any:
+        """1-based position of `needle` in `haystack` (0 when absent)."""
+        return func.instr(haystack, needle)
+
+    def lock_writers(self, conn: Connection, sequences: Table) -> None:
+        """Nothing to do: write transactions start with BEGIN IMMEDIATE (see `_begin`)."""
+
+    def insert_many(
+        self, conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """executemany of one compiled INSERT: SQLite's fastest path from Python."""
+        if rows:
+            statement = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
+            conn.exec_driver_sql(str(statement), list(rows))
+
+
+def _connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's begin hook takes over BEGIN
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=30000",
+        "cache_size=-65536",
+        "temp_store=MEMORY",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _begin(conn: Connection) -> None:
+    writing = conn.get_execution_options().get("cg_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+ENV_NAME_FILE = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9_]*)\.sqlite$")
+
+
+class SQLiteLocator:
+    """Environments as files `<home>/environments/<Name>.sqlite`."""
+
+    def __init__(self, home: Path) -> None:
+        self.folder = home / "environments"
+        self.dialect = SQLiteDialect()
+        self._engines: dict[str, Engine] = {}
+
+    def _path(self, name: str) -> Path | None:
+        if self.folder.is_dir():
+            for path in self.folder.iterdir():
+                match = ENV_NAME_FILE.match(path.name)
+                if match and match["name"].lower() == name.lower():
+                    return path
+        return None
+
+    def names(self) -> list[str]:
+        """Environment names, from the file names."""
+        if not self.folder.is_dir():
+            return []
+        found = (ENV_NAME_FILE.match(p.name) for p in self.folder.iterdir())
+        return sorted((m["name"] for m in found if m), key=str.lower)
+
+    def exists(self, name: str) -> bool:
+        """Whether the environment's file exists."""
+        return self._path(name) is not None
+
+    def open(self, name: str) -> tuple[Engine, str | None]:
+        """An engine on the environment's file."""
+        path = self._path(name)
+        if path is None:
+            raise NotFoundError("Environment", name)
+        return self._engine(path), None
+
+    def create(self, name: str) -> tuple[Engine, str | None]:
+        """A new, empty database file."""
+        if self.exists(name):
+            raise AlreadyExistsError("Environment", name)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self._engine(self.folder / f"{name}.sqlite"), None
+
+    def drop(self, name: str) -> None:
+        """Delete the environment's file and its WAL companions."""
+        path = self._path(name)
+        if path is None:
+            raise NotFoundError("Environment", name)
+        engine = self._engines.pop(str(path), None)
+        if engine is not None:
+            engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
+
+    def _engine(self, path: Path) -> Engine:
+        key = str(path)
+        if key not in self._engines:
+            engine = create_engine(
+                f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 30}
+            )
+            event.listen(engine, "connect", _connect)
+            event.listen(engine, "begin", _begin)
+            self._engines[key] = engine
+        return self._engines[key]

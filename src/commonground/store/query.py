@@ -1,0 +1,313 @@
+"""Render query plans with SQLAlchemy Core.
+
+Field paths are resolved against the model here: a compound part becomes its column, a path
+through lookups becomes an outer join to the target table, `any`/`all` over a child collection
+becomes an EXISTS subquery. Literals are coerced to the field's canonical value first (a
+picklist item name to its number, ISO text to a datetime), so comparisons mean what they say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    and_,
+    cast,
+    exists,
+    extract,
+    false,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy import Date as SqlDate
+from sqlalchemy import Integer as SqlInteger
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+from commonground.errors import NotFoundError
+from commonground.model.datamodel import DataModel
+from commonground.model.entity import RECORD_ID, Entity
+from commonground.model.field import Field
+from commonground.model.types import FieldType, Storage
+from commonground.query.expressions import Binary, Call, Expr, In, Lambda, Literal, Path, Unary
+from commonground.query.plan import Query
+from commonground.store.database import Database
+
+
+class QueryError(ValueError):
+    """A query names something that does not exist or combines things that do not fit."""
+
+
+@dataclass
+class Resolved:
+    """A column reached by a path, with the field that describes its values."""
+
+    column: KeyedColumnElement[Any]
+    field: Field
+
+
+@dataclass
+class Scope:
+    """The tables a query reads: the root, outer-joined lookup targets, lambda variables."""
+
+    db: Database
+    model: DataModel
+    entity: Entity
+    table: FromClause
+    joins: dict[tuple[str, ...], tuple[FromClause, Entity]] = field(default_factory=dict)
+    from_clause: FromClause | None = None
+    variables: dict[str, tuple[FromClause, Entity]] = field(default_factory=dict)
+    coerce: Callable[[Field, Any], Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.from_clause = self.table
+
+
+def resolve_path(scope: Scope, segments: tuple[str, ...]) -> Resolved:
+    """Resolve `Field`, `Compound/Part` or `Lookup/.../Field` (or `var/...` in a lambda)."""
+    table, entity = scope.table, scope.entity
+    rest = segments
+    if rest and rest[0] in scope.variables:
+        table, entity = scope.variables[rest[0]]
+        rest = rest[1:]
+    walked: tuple[str, ...] = ()
+    while rest:
+        name, rest = rest[0], rest[1:]
+        found = entity.field_or_none(name)
+        if found is None:
+            raise QueryError(f"entity {entity.name} has no field '{name}'")
+        if found.is_compound:
+            return _resolve_part(table, found, rest)
+        if found.type is FieldType.LOOKUP and rest:
+            walked = (*walked, found.name)
+            table, entity = _join_lookup(scope, walked, table, found)
+            continue
+        if rest:
+            raise QueryError(
+                f"'{found.name}' is not a lookup or compound field; cannot go to '{rest[0]}'"
+            )
+        return Resolved(table.c[found.name], found)
+    raise QueryError("empty field path")
+
+
+def _resolve_part(table: FromClause, compound: Field, rest: tuple[str, ...]) -> Resolved:
+    if len(rest) != 1:
+        parts = ", ".join(p.name for p in compound.parts)
+        raise QueryError(f"{compound.type} field '{compound.name}' needs one part: {parts}")
+    for part in compound.parts:
+        if part.name.lower() == rest[0].lower():
+            sub = compound.part_field(part)
+            return Resolved(table.c[sub.name], sub)
+    raise QueryError(f"{compound.type} field '{compound.name}' has no part '{rest[0]}'")
+
+
+def _join_lookup(
+    scope: Scope, walked: tuple[str, ...], table: FromClause, lookup: Field
+) -> tuple[FromClause, Entity]:
+    if walked not in scope.joins:
+        assert lookup.target is not None
+        target = scope.model.entity(lookup.target)
+        alias = scope.db.table(target.name).alias(f"j{len(scope.joins) + 1}")
+        assert scope.from_clause is not None
+        scope.from_clause = scope.from_clause.outerjoin(
+            alias, alias.c[RECORD_ID] == table.c[lookup.name]
+        )
+        scope.joins[walked] = (alias, target)
+    return scope.joins[walked]
+
+
+COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+}
+ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "mod": lambda a, b: a % b,
+}
+
+
+def compile_expr(scope: Scope, expr: Expr, hint: Field | None = None) -> Any:
+    """Turn an expression into a SQLAlchemy column expression."""
+    if isinstance(expr, Path):
+        return resolve_path(scope, expr.segments).column
+    if isinstance(expr, Literal):
+        return _literal(scope, expr.value, hint)
+    if isinstance(expr, Binary):
+        return _binary(scope, expr)
+    if isinstance(expr, Unary):
+        inner = compile_expr(scope, expr.operand, hint)
+        return not_(inner) if expr.op == "not" else -inner
+    if isinstance(expr, In):
+        field_hint = _field_of(scope, expr.operand)
+        operand = compile_expr(scope, expr.operand)
+        values = [compile_expr(scope, v, field_hint) for v in expr.values]
+        return operand.in_(values) if values else false()
+    if isinstance(expr, Call):
+        return _call(scope, expr)
+    if isinstance(expr, Lambda):
+        return _lambda(scope, expr)
+    raise QueryError(f"unsupported expression {type(expr).__name__}")
+
+
+def _field_of(scope: Scope, expr: Expr) -> Field | None:
+    return resolve_path(scope, expr.segments).field if isinstance(expr, Path) else None
+
+
+def _literal(scope: Scope, value: Any, hint: Field | None) -> Any:
+    if value is None:
+        return null()
+    if hint is not None and scope.coerce is not None:
+        try:
+            value = scope.coerce(hint, value)
+        except ValueError as exc:
+            raise QueryError(f"{hint.name}: {exc}") from None
+        if hint.storage in (Storage.PICKLIST, Storage.LOOKUP):
+            return literal(value)
+        return literal(value, type_=_column_type(scope, hint))
+    return literal(value)
+
+
+def _column_type(scope: Scope, hint: Field) -> Any:
+    return scope.db.dialect.column_type(hint.storage, hint.scale)
+
+
+def _binary(scope: Scope, expr: Binary) -> Any:
+    if expr.op in ("and", "or"):
+        left, right = compile_expr(scope, expr.left), compile_expr(scope, expr.right)
+        return and_(left, right) if expr.op == "and" else or_(left, right)
+    hint = _field_of(scope, expr.left) or _field_of(scope, expr.right)
+    left = compile_expr(scope, expr.left, hint)
+    right = compile_expr(scope, expr.right, hint)
+    if expr.op in COMPARE:
+        return COMPARE[expr.op](left, right)
+    if expr.op in ARITH:
+        return ARITH[expr.op](left, right)
+    raise QueryError(f"unknown operator '{expr.op}'")
+
+
+def _call(scope: Scope, expr: Call) -> Any:
+    name = expr.name.lower()
+    args = [compile_expr(scope, a) for a in expr.args]
+    text_functions: dict[str, Callable[..., Any]] = {
+        "contains": lambda s, t: s.contains(t, autoescape=True),
+        "startswith": lambda s, t: s.startswith(t, autoescape=True),
+        "endswith": lambda s, t: s.endswith(t, autoescape=True),
+        "tolower": func.lower,
+        "toupper": func.upper,
+        "length": func.length,
+        "trim": func.trim,
+        "concat": lambda a, b: a.concat(b),
+        "indexof": lambda s, t: scope.db.dialect.text_position(s, t) - 1,
+        "substring": lambda s, start, *n: func.substr(s, start + 1, *n),
+    }
+    if name in text_functions:
+        return text_functions[name](*args)
+    if name in ("year", "month", "day", "hour", "minute", "second"):
+        return cast(extract(name, args[0]), SqlInteger)
+    if name == "date":
+        return cast(args[0], SqlDate) if scope.db.dialect.name != "sqlite" else func.date(args[0])
+    if name == "now":
+        return literal(datetime.now(UTC), type_=scope.db.dialect.column_type(Storage.DATETIME, 0))
+    raise QueryError(f"unknown function '{expr.name}'")
+
+
+def _lambda(scope: Scope, expr: Lambda) -> Any:
+    relationship = child_relationship(scope.model, scope.entity, expr.collection.segments[-1])
+    child = scope.model.entity(relationship.child)
+    child_table = scope.db.table(child.name).alias(f"l{len(scope.variables) + 1}")
+    inner = Scope(
+        scope.db, scope.model, scope.entity, scope.table, scope.joins, coerce=scope.coerce
+    )
+    inner.from_clause = scope.from_clause
+    inner.variables = {**scope.variables, expr.variable: (child_table, child)}
+    link = child_table.c[relationship.field] == scope.table.c[RECORD_ID]
+    predicate = compile_expr(inner, expr.predicate) if expr.predicate is not None else true()
+    if expr.kind == "any":
+        return exists().where(link, predicate)
+    return not_(exists().where(link, not_(predicate)))
+
+
+def child_relationship(model: DataModel, entity: Entity, name: str) -> Any:
+    """The relationship behind a child collection name (`Child` or `Child.Lookup`)."""
+    child_name, _, lookup = name.partition(".")
+    matches = [
+        r
+        for r in model.children_of(entity.name)
+        if r.child.lower() == child_name.lower()
+        and (not lookup or r.field.lower() == lookup.lower())
+    ]
+    if not matches:
+        raise NotFoundError("Related collection", name, entity.name)
+    if len(matches) > 1:
+        options = ", ".join(f"{r.child}.{r.field}" for r in matches)
+        raise QueryError(f"'{name}' is ambiguous on {entity.name}; name one of {options}")
+    return matches[0]
+
+
+def selected_fields(entity: Entity, names: tuple[str, ...] | None) -> list[Field]:
+    """The fields a query returns: the selection plus RecordId and VersionNumber."""
+    if names is None:
+        return list(entity.all_fields)
+    chosen: dict[str, Field] = {}
+    for name in ("RecordId", "VersionNumber", *names):
+        found = entity.field_or_none(name)
+        if found is None:
+            raise QueryError(f"entity {entity.name} has no field '{name}'")
+        chosen[found.name] = found
+    return list(chosen.values())
+
+
+def compile_query(
+    db: Database, model: DataModel, query: Query, coerce: Callable[[Field, Any], Any]
+) -> tuple[Select[Any], list[Field]]:
+    """The SELECT for a query plan and the fields its rows hold, in order."""
+    entity = model.entity(query.entity)
+    table = db.table(entity.name)
+    scope = Scope(db, model, entity, table, coerce=coerce)
+    fields = selected_fields(entity, query.select)
+    columns = [table.c[c] for f in fields for c in f.column_names()]
+    condition = compile_expr(scope, query.where) if query.where is not None else None
+    order = []
+    for item in query.order_by:
+        column = resolve_path(scope, tuple(p for p in item.path.split("/") if p)).column
+        order.append(column.desc() if item.descending else column.asc())
+    order.append(table.c[RECORD_ID].asc())
+    assert scope.from_clause is not None
+    statement = select(*columns).select_from(scope.from_clause).order_by(*order)
+    if condition is not None:
+        statement = statement.where(condition)
+    if query.top is not None:
+        statement = statement.limit(query.top)
+    if query.skip:
+        statement = statement.offset(query.skip)
+    return statement, fields
+
+
+def count_query(
+    db: Database, model: DataModel, query: Query, coerce: Callable[[Field, Any], Any]
+) -> Select[Any]:
+    """SELECT count(*) of the records a query's filter matches (ignoring top and skip)."""
+    entity = model.entity(query.entity)
+    table = db.table(entity.name)
+    scope = Scope(db, model, entity, table, coerce=coerce)
+    condition = compile_expr(scope, query.where) if query.where is not None else None
+    assert scope.from_clause is not None
+    statement = select(func.count()).select_from(scope.from_clause)
+    return statement.where(condition) if condition is not None else statement
