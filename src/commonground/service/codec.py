@@ -21,6 +21,9 @@ from commonground.model.entity import Entity
 from commonground.model.field import Field
 from commonground.model.types import INTEGER_MAX, INTEGER_MIN, FieldType, Storage
 from commonground.model.values import (
+    EMAIL_PATTERN,
+    PHONE_PATTERN,
+    URL_PATTERN,
     coerce_big_integer,
     coerce_boolean,
     coerce_date,
@@ -34,7 +37,8 @@ from commonground.model.values import (
 )
 from commonground.store.dialects.base import StoreDialect
 
-PLAIN_TEXT = frozenset({FieldType.TEXT, FieldType.MULTILINE, FieldType.AUTONUMBER})
+# Whole numbers below this are exact as decimals in every store (SQLite keeps 15 digits).
+SAFE_WHOLE = 10**15
 
 Column = list[Any]
 ColumnErrors = list[tuple[int, str, str]]  # (position in batch, field label, message)
@@ -92,6 +96,9 @@ def _picklist_value(model: DataModel, field: Field, value: Any) -> int:
     raise ValueError(f"{describe(value)} is not an item of picklist {picklist.name} ({shown})")
 
 
+FastPath = Callable[[Sequence[Any]], Column | None]
+
+
 @dataclass
 class FieldCodec:
     """Converts one scalar field's column of input values into driver parameters."""
@@ -100,22 +107,21 @@ class FieldCodec:
     label: str
     model: DataModel
     to_param: Callable[[Any], Any] | None
-    fast_check: Callable[[Sequence[Any]], bool] | None
+    fast: FastPath | None
 
     def encode(self, values: Sequence[Any], errors: ColumnErrors) -> Column:
         """Driver parameters for the column; bad values become None plus an error."""
-        if self.fast_check is not None and self.fast_check(values):
-            out: Column = list(values)
-            if self.field.storage is Storage.STRING:
-                out = [v or None for v in out]
-        else:
-            out = []
-            for position, value in enumerate(values):
-                try:
-                    out.append(canonical(self.model, self.field, value))
-                except ValueError as exc:
-                    errors.append((position, self.label, str(exc)))
-                    out.append(None)
+        if self.fast is not None:
+            done = self.fast(values)
+            if done is not None:
+                return done
+        out: Column = []
+        for position, value in enumerate(values):
+            try:
+                out.append(canonical(self.model, self.field, value))
+            except ValueError as exc:
+                errors.append((position, self.label, str(exc)))
+                out.append(None)
         if self.to_param is not None:
             convert = self.to_param
             for position, value in enumerate(out):
@@ -128,21 +134,92 @@ class FieldCodec:
         return out
 
 
-def _fast_check(model: DataModel, field: Field) -> Callable[[Sequence[Any]], bool] | None:
-    """A whole-column check that proves no conversion is needed, where one exists."""
+def fast_path(
+    model: DataModel, field: Field, to_param: Callable[[Any], Any] | None
+) -> FastPath | None:
+    """A whole-column converter for the common case; it returns None to defer to the slow path.
+
+    Each one proves in a single pass that every value already has the canonical type and fits,
+    so the slow, explaining coercers run only for columns that need them.
+    """
     storage = field.storage
-    if storage is Storage.STRING and field.type in PLAIN_TEXT:
-        limit = field.length or 0
-        return lambda vs: all(v is None or (type(v) is str and len(v) <= limit) for v in vs)
-    if storage is Storage.INTEGER:
-        return lambda vs: all(
-            v is None or (type(v) is int and INTEGER_MIN <= v <= INTEGER_MAX) for v in vs
-        )
-    if storage is Storage.BOOLEAN:
-        return lambda vs: all(v is None or type(v) is bool for v in vs)
-    if storage is Storage.LOOKUP:
-        return lambda vs: all(v is None or (type(v) is int and 0 < v < 2**63) for v in vs)
+    if storage is Storage.STRING:
+        return _text_path(field)
+    if storage in (Storage.INTEGER, Storage.LOOKUP, Storage.BOOLEAN):
+        low, high = (1, 2**63 - 1) if storage is Storage.LOOKUP else (INTEGER_MIN, INTEGER_MAX)
+        kind = bool if storage is Storage.BOOLEAN else int
+
+        def numbers(values: Sequence[Any]) -> Column | None:
+            if kind is bool:
+                ok = all(v is None or type(v) is bool for v in values)
+            else:
+                ok = all(v is None or (type(v) is int and low <= v <= high) for v in values)
+            if not ok:
+                return None
+            if to_param is None:
+                return list(values)
+            return [None if v is None else to_param(v) for v in values]
+
+        return numbers
+    if storage is Storage.PICKLIST:
+        return _picklist_path(model, field)
+    if storage is Storage.DECIMAL:
+        return _decimal_path(to_param)
     return None
+
+
+def _text_path(field: Field) -> FastPath:
+    limit = field.length or 0
+    pattern = None
+    if field.type is FieldType.EMAIL:
+        pattern = EMAIL_PATTERN
+    elif field.type in (FieldType.URL, FieldType.IMAGE_URL):
+        pattern = URL_PATTERN
+    elif field.type is FieldType.PHONE:
+        pattern = PHONE_PATTERN
+
+    def text(values: Sequence[Any]) -> Column | None:
+        if not all(v is None or (type(v) is str and len(v) <= limit) for v in values):
+            return None
+        if pattern is not None and not all(
+            v is None or v == "" or pattern.match(v) for v in values
+        ):
+            return None
+        return [v or None for v in values]
+
+    return text
+
+
+def _picklist_path(model: DataModel, field: Field) -> FastPath:
+    assert field.picklist is not None
+    picklist = model.picklist(field.picklist)
+    table: dict[Any, int] = {}
+    for item in picklist.items:
+        table[item.value] = item.value
+        table[item.name] = item.value
+        table[item.name.lower()] = item.value
+
+    def items(values: Sequence[Any]) -> Column | None:
+        try:
+            out = [None if v is None else table[v] for v in values]
+        except (KeyError, TypeError):
+            return None
+        if any(type(v) is bool for v in values):
+            return None
+        return out
+
+    return items
+
+
+def _decimal_path(to_param: Callable[[Any], Any] | None) -> FastPath:
+    def whole(values: Sequence[Any]) -> Column | None:
+        if not all(v is None or (type(v) is int and -SAFE_WHOLE < v < SAFE_WHOLE) for v in values):
+            return None
+        if to_param is None:  # the driver takes decimals: send exact ones
+            return [None if v is None else Decimal(v) for v in values]
+        return list(values)
+
+    return whole
 
 
 class EntityCodec:
@@ -171,7 +248,7 @@ class EntityCodec:
             label,
             self.model,
             self.dialect.param_converter(field.storage),
-            _fast_check(self.model, field),
+            fast_path(self.model, field, self.dialect.param_converter(field.storage)),
         )
 
     def _scalar_fields(self) -> list[Field]:
@@ -183,6 +260,21 @@ class EntityCodec:
         """The driver columns of one field for a batch of its input values."""
         if not field.is_compound:
             return [(field.name, self._codecs[field.name].encode(values, errors))]
+        names = [p.name for p in field.parts]
+        allowed = set(names)
+        if all(v is None or (type(v) is dict and v.keys() <= allowed) for v in values):
+            split = {n: [None if v is None else v.get(n) for v in values] for n in names}
+        else:
+            split = self._split_parts(field, values, errors)
+        return [
+            (column, self._codecs[column].encode(split[name], errors))
+            for name, column in zip(names, field.column_names(), strict=True)
+        ]
+
+    def _split_parts(
+        self, field: Field, values: Sequence[Any], errors: ColumnErrors
+    ) -> dict[str, list[Any]]:
+        """Part columns of a compound field, accepting any case and explaining bad values."""
         parts = {p.name.lower(): p for p in field.parts}
         split: dict[str, list[Any]] = {p.name: [None] * len(values) for p in field.parts}
         for position, value in enumerate(values):
@@ -205,10 +297,7 @@ class EntityCodec:
                     )
                 else:
                     split[part.name][position] = part_value
-        return [
-            (column, self._codecs[column].encode(split[part.name], errors))
-            for part, column in zip(field.parts, field.column_names(), strict=True)
-        ]
+        return split
 
     def canonical_param(self, column: str, value: Any) -> Any:
         """One value of one column as a driver parameter (ValueError if it does not fit)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import BigInteger, Column, Index, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
 
 from commonground.model.entity import RECORD_ID, VERSION, Entity
 from commonground.model.field import Field
@@ -82,18 +82,29 @@ def field_columns(field: Field, dialect: StoreDialect) -> list[Column[object]]:
     nullable = field.name != RECORD_ID
     column_type = dialect.column_type(field.storage, field.scale)
     if field.name == RECORD_ID:
-        return [Column(field.name, BigInteger, primary_key=True, autoincrement=False)]
+        # INTEGER (not BIGINT) makes the key SQLite's rowid itself: no second index to keep.
+        key_type = BigInteger().with_variant(Integer(), "sqlite")
+        return [Column(field.name, key_type, primary_key=True, autoincrement=False)]
     return [Column(field.name, column_type, nullable=nullable)]
 
 
 def field_indexes(entity: Entity, field: Field, table: Table) -> list[Index]:
-    """Indexes one field needs: unique fields, lookups and searchable fields."""
+    """Indexes one field needs: unique fields, lookups and the change position.
+
+    Lookup indexes are partial (non-null values only): they serve restricted-delete checks and
+    related-record reads, which never look for nulls, and cost nothing for the many rows
+    whose lookups are empty. Every index is paid for on each insert, so there are no others.
+    """
     if field.is_compound or field.name == RECORD_ID:
         return []
     column = table.c[field.name]
     if field.unique:
         return [Index(identifier("uq", entity.name, field.name), column, unique=True)]
-    if field.storage is Storage.LOOKUP or field.searchable or field.name == VERSION:
+    if field.storage is Storage.LOOKUP:
+        name = identifier("ix", entity.name, field.name)
+        condition = column.is_not(None)
+        return [Index(name, column, sqlite_where=condition, postgresql_where=condition)]
+    if field.name == VERSION:
         return [Index(identifier("ix", entity.name, field.name), column)]
     return []
 
