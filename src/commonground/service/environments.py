@@ -85,7 +85,7 @@ class Environments:
         engine, schema = self.locator.create(name)
         db = Database(engine, schema, self.locator.dialect)
         try:
-            with db.write() as conn:
+            with db.write(installing=True) as conn:
                 ddl.install(db, conn, name, settings.to_json(), model)
         except BaseException:
             self.locator.drop(name)

@@ -80,12 +80,17 @@ class Database:
             yield conn
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction, serialised with every other writer of this environment."""
+    def write(self, installing: bool = False) -> Iterator[Connection]:
+        """A write transaction, serialised with every other writer of this environment.
+
+        `installing` is for the transaction that creates the system tables: the row that
+        serialises writers does not exist yet, and nobody else can see the environment.
+        """
         with translate_errors(), self.engine.connect() as raw:
             conn = raw.execution_options(cg_write=True)
             with conn.begin():
-                self.dialect.lock_writers(conn, self.system["sequences"])
+                if not installing:
+                    self.dialect.lock_writers(conn, self.system["sequences"])
                 yield conn
 
     def allocate(self, conn: Connection, sequence: str, count: int) -> int:
