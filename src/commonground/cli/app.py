@@ -1,0 +1,57 @@
+"""The `commonground` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from commonground.cli import entity, env
+from commonground.cli.output import report
+from commonground.cli.state import State
+from commonground.errors import CommonGroundError
+from commonground.settings import setting
+
+app = typer.Typer(
+    name="commonground",
+    help="Common Ground: an open-source Common Data Service with a built-in data integrator.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(env.app, name="env")
+app.add_typer(entity.app, name="entity")
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    home: Path = typer.Option(
+        Path(setting("home") or ".commonground"),
+        envvar="COMMONGROUND_HOME",
+        help="Folder of the embedded (SQLite) environments.",
+    ),
+    database_url: str | None = typer.Option(
+        None,
+        envvar="COMMONGROUND_DATABASE_URL",
+        help="PostgreSQL URL: keep environments as schemas of that database.",
+    ),
+) -> None:
+    """Options shared by every command."""
+    state = State(home=home, database_url=database_url)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def register() -> None:
+    """Attach the command modules that register themselves on the app."""
+    from commonground.cli import data, demo  # noqa: F401  (they add commands to `app`)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI with product errors mapped to messages and exit codes."""
+    register()
+    try:
+        app(args=argv, prog_name="commonground")
+    except CommonGroundError as exc:
+        sys.exit(report(exc))

@@ -1,0 +1,1 @@
+"""`commonground import` and `commonground export`: placeholder replaced by the data module."""

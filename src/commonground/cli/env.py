@@ -1,0 +1,81 @@
+"""`commonground env ...`: create, list, copy, delete, back up and restore environments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from commonground.cli.output import console
+from commonground.cli.state import State
+from commonground.service.environment import EnvironmentSettings
+
+app = typer.Typer(help="Create, list, copy, delete, back up and restore environments.")
+
+
+def _state(ctx: typer.Context) -> State:
+    state: State = ctx.obj
+    return state
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Name: a letter, then letters, digits or '_'."),
+    open_access: bool = typer.Option(False, "--open", help="Open access (no entity security)."),
+    description: str = typer.Option("", help="What the environment is for."),
+) -> None:
+    """Create an environment with its own database and the standard entities."""
+    mode = "open" if open_access else "restricted"
+    env = _state(ctx).environments.create(name, EnvironmentSettings(mode, description))
+    console.print(f"Created environment [bold]{env.name}[/] ({len(env.model.entities)} entities, {mode} access)")
+
+
+@app.command("list")
+def list_environments(ctx: typer.Context) -> None:
+    """List the environments."""
+    environments = _state(ctx).environments
+    table = Table("Name", "Access", "Entities", "Description")
+    for name in environments.names():
+        env = environments.open(name)
+        table.add_row(env.name, env.settings.access_mode, str(len(env.model.entities)), env.settings.description)
+    console.print(table)
+
+
+@app.command("copy")
+def copy(ctx: typer.Context, source: str, target: str) -> None:
+    """Copy an environment's schema and data into a new environment (e.g. a sandbox)."""
+    env = _state(ctx).environments.copy(source, target)
+    console.print(f"Copied {source} to [bold]{env.name}[/]")
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    name: str,
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Delete an environment and all its data."""
+    if not yes:
+        typer.confirm(f"Delete environment {name} and all its data?", abort=True)
+    _state(ctx).environments.delete(name)
+    console.print(f"Deleted environment {name}")
+
+
+@app.command("backup")
+def backup(ctx: typer.Context, name: str, file: Path = typer.Argument(..., help="Backup file to write (.zip).")) -> None:
+    """Back up an environment (schema and data) to one file."""
+    count = _state(ctx).environments.backup(name, file)
+    console.print(f"Backed up {name}: {count} records to {file}")
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="Backup file to read."),
+    name: str | None = typer.Option(None, "--name", help="Restore under this name instead."),
+) -> None:
+    """Restore a backup file as a new environment."""
+    env = _state(ctx).environments.restore(file, name)
+    console.print(f"Restored [bold]{env.name}[/] from {file}")

@@ -1,0 +1,34 @@
+"""Options every command shares (--home, --database-url) and the environments they open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from commonground.service.environment import Environment
+from commonground.service.environments import Environments
+
+
+@dataclass
+class State:
+    """Where the environments live; opened on first use."""
+
+    home: Path
+    database_url: str | None
+    _environments: Environments | None = field(default=None, repr=False)
+
+    @property
+    def environments(self) -> Environments:
+        """The installation's environments."""
+        if self._environments is None:
+            self._environments = Environments(home=self.home, database_url=self.database_url)
+        return self._environments
+
+    def env(self, name: str) -> Environment:
+        """An existing environment."""
+        return self.environments.open(name)
+
+    def close(self) -> None:
+        """Release database connections."""
+        if self._environments is not None:
+            self._environments.close()
