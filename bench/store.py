@@ -107,7 +107,9 @@ def raw_insert(folder: Path, count: int, size: int) -> float:
     return elapsed
 
 
-def timed_upserts(env: Any, count: int, size: int, changed_every: int = 0) -> tuple[float, dict[str, int]]:
+def timed_upserts(
+    env: Any, count: int, size: int, changed_every: int = 0
+) -> tuple[float, dict[str, int]]:
     """Seconds spent in upsert calls, and the summed outcome counts."""
     elapsed = 0.0
     totals = {"inserted": 0, "updated": 0, "unchanged": 0}
@@ -122,7 +124,9 @@ def timed_upserts(env: Any, count: int, size: int, changed_every: int = 0) -> tu
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite)")

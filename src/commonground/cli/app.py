@@ -13,6 +13,7 @@ from commonground.cli.state import State
 from commonground.errors import CommonGroundError
 from commonground.settings import setting
 
+DEFAULT_HOME = Path(setting("home") or ".commonground")
 app = typer.Typer(
     name="commonground",
     help="Common Ground: an open-source Common Data Service with a built-in data integrator.",
@@ -27,7 +28,7 @@ app.add_typer(entity.app, name="entity")
 def main_options(
     ctx: typer.Context,
     home: Path = typer.Option(
-        Path(setting("home") or ".commonground"),
+        DEFAULT_HOME,
         envvar="COMMONGROUND_HOME",
         help="Folder of the embedded (SQLite) environments.",
     ),

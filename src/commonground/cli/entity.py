@@ -36,7 +36,13 @@ def list_entities(
         if custom and entity.standard:
             continue
         kind = "Standard" if entity.standard else "Custom"
-        table.add_row(entity.name, kind, str(len(entity.fields)), entity.primary_name or "", entity.description or "")
+        table.add_row(
+            entity.name,
+            kind,
+            str(len(entity.fields)),
+            entity.primary_name or "",
+            entity.description or "",
+        )
     console.print(table)
 
 
@@ -72,7 +78,9 @@ def show(ctx: typer.Context, name: str, env: str = EnvOption) -> None:
 def create(
     ctx: typer.Context,
     file: Path | None = typer.Argument(None, help="A YAML entity definition."),
-    name: str | None = typer.Option(None, "--name", help="Create an entity with just a Title field."),
+    name: str | None = typer.Option(
+        None, "--name", help="Create an entity with just a Title field."
+    ),
     env: str = EnvOption,
 ) -> None:
     """Create a custom entity from a YAML file, or an empty one by name."""
@@ -128,7 +136,9 @@ def add_field(
 @app.command("import-cdm")
 def import_cdm_command(
     ctx: typer.Context,
-    path: Path = typer.Argument(..., help="A .cdm.json entity document, a manifest or a model.json."),
+    path: Path = typer.Argument(
+        ..., help="A .cdm.json entity document, a manifest or a model.json."
+    ),
     schema_root: Path | None = typer.Option(None, help="Root for absolute corpus paths."),
     env: str = EnvOption,
 ) -> None:

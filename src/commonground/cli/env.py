@@ -29,7 +29,8 @@ def create(
     """Create an environment with its own database and the standard entities."""
     mode = "open" if open_access else "restricted"
     env = _state(ctx).environments.create(name, EnvironmentSettings(mode, description))
-    console.print(f"Created environment [bold]{env.name}[/] ({len(env.model.entities)} entities, {mode} access)")
+    count = len(env.model.entities)
+    console.print(f"Created environment [bold]{env.name}[/] ({count} entities, {mode} access)")
 
 
 @app.command("list")
@@ -39,7 +40,12 @@ def list_environments(ctx: typer.Context) -> None:
     table = Table("Name", "Access", "Entities", "Description")
     for name in environments.names():
         env = environments.open(name)
-        table.add_row(env.name, env.settings.access_mode, str(len(env.model.entities)), env.settings.description)
+        table.add_row(
+            env.name,
+            env.settings.access_mode,
+            str(len(env.model.entities)),
+            env.settings.description,
+        )
     console.print(table)
 
 
@@ -64,7 +70,11 @@ def delete(
 
 
 @app.command("backup")
-def backup(ctx: typer.Context, name: str, file: Path = typer.Argument(..., help="Backup file to write (.zip).")) -> None:
+def backup(
+    ctx: typer.Context,
+    name: str,
+    file: Path = typer.Argument(..., help="Backup file to write (.zip)."),
+) -> None:
     """Back up an environment (schema and data) to one file."""
     count = _state(ctx).environments.backup(name, file)
     console.print(f"Backed up {name}: {count} records to {file}")

@@ -44,7 +44,9 @@ def exit_code(error: CommonGroundError) -> int:
 
 def record_error_table(error: RecordValidationError, limit: int = 50) -> Table:
     """Per-record errors as a table: record, key, field, message."""
-    table = Table(title=f"{len(error.errors)} invalid record(s) in {error.entity}; nothing was written")
+    table = Table(
+        title=f"{len(error.errors)} invalid record(s) in {error.entity}; nothing was written"
+    )
     for column in ("Record", "Key", "Field", "Problem"):
         table.add_column(column)
     for item in error.errors[:limit]:
