@@ -107,12 +107,12 @@ class Entity(BaseModel):
             if not key_fields:
                 raise ValueError(f"key '{key_name}' lists no fields")
             for name in key_fields:
-                field = self.field_or_none(name)
-                if field is None:
+                member = self.field_or_none(name)
+                if member is None:
                     raise ValueError(f"key '{key_name}' names unknown field '{name}'")
-                if field.is_compound:
+                if member.is_compound:
                     raise ValueError(
-                        f"key '{key_name}': {field.type} field '{name}' cannot be a key"
+                        f"key '{key_name}': {member.type} field '{name}' cannot be a key"
                     )
         for group, members in self.field_groups.items():
             if group not in DEFAULT_FIELD_GROUPS:

@@ -84,13 +84,12 @@ def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
                 path.append(keys[part])
                 node = node[keys[part]]
                 continue
-        if (isinstance(node, dict) and isinstance(part, str) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and part < len(node)
-        ):
-            path.append(part)
-            node = node[part]
-        else:
+        in_mapping = isinstance(node, dict) and isinstance(part, str) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not (in_mapping or in_list):
             break
+        node = node[part]
+        path.append(part)
     return tuple(path)
 
 

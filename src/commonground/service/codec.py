@@ -204,8 +204,8 @@ def _picklist_path(model: DataModel, field: Field) -> FastPath:
             out = [None if v is None else table[v] for v in values]
         except (KeyError, TypeError):
             return None
-        if any(type(v) is bool for v in values):
-            return None
+        if any(v is not None and type(v) is not int and type(v) is not str for v in values):
+            return None  # 1.0 or True would hash like 1: leave them to the slow path
         return out
 
     return items

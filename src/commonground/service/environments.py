@@ -145,7 +145,7 @@ class Environments:
             zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
             env.reading() as conn,
         ):
-            sequences = dict(
+            sequences: dict[str, int] = dict(
                 conn.execute(select(env.db.system["sequences"]).order_by("name")).tuples().all()
             )
             manifest = {

@@ -18,7 +18,7 @@ from commonground.model.datamodel import DataModel
 from commonground.model.entity import RECORD_ID, VERSION, Entity
 from commonground.model.field import Field
 from commonground.model.types import FieldType
-from commonground.query.expressions import Path
+from commonground.query.expressions import Expr, Path
 from commonground.query.plan import Include, Query
 from commonground.service.codec import EntityCodec, Record, canonical
 from commonground.store.changes import Tombstone, changes_since
@@ -114,7 +114,7 @@ class Reader:
     ) -> list[Record]:
         out: list[Record] = []
         for start in range(0, len(ids), CHUNK):
-            condition = Path((column,)).in_(ids[start : start + CHUNK])
+            condition: Expr = Path((column,)).in_(ids[start : start + CHUNK])
             if shape is not None and shape.where is not None:
                 condition = condition & shape.where
             select_ = None

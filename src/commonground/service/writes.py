@@ -145,6 +145,7 @@ class BatchWriter:
         self.errors: list[RecordError] = []
         self.failed: set[int] = set()
         self.fetched: list[str] = [RECORD_ID, VERSION]
+        self.plan = Plan()
 
     def fail(self, position: int, field_name: str | None, message: str, code: str) -> None:
         """Record an error for one record; the record will not be written."""
@@ -288,9 +289,9 @@ class BatchWriter:
                 )
             return [None] * len(group.positions)
         pick = itemgetter(*[group.columns.index(c) for c in match])
-        keys = [_as_tuple(pick(row)) for row in group.rows]
+        keys: list[tuple[Any, ...] | None] = [_as_tuple(pick(row)) for row in group.rows]
         for i, key in enumerate(keys):
-            if None in key:
+            if key is not None and None in key:
                 column = match[key.index(None)]
                 self.fail(
                     group.positions[i], column, f"key field '{column}' has no value", "MissingKey"
@@ -483,6 +484,7 @@ class BatchWriter:
     # -- writing -------------------------------------------------------------------------
 
     def _apply(self, plan: Plan, size: int, errors: list[RecordError]) -> WriteResult:
+        self.plan = plan
         outcomes = [Outcome.FAILED] * size
         record_ids: list[int | None] = [None] * size
         versions: list[int | None] = [None] * size
@@ -576,7 +578,9 @@ class BatchWriter:
             if not empty:
                 continue
             if field_.type is FieldType.AUTONUMBER:
-                values = autonumber_values(self.ctx, self.entity, field_, len(empty))
+                values = autonumber_values(
+                    self.ctx, self.entity, field_, len(empty), self._given(field_.name)
+                )
             else:
                 values = [self.codec.canonical_param(field_.name, field_.default)] * len(empty)
             for n, value in zip(empty, values, strict=True):
@@ -591,12 +595,23 @@ class BatchWriter:
         columns = []
         for _name, field_ in extra:
             if field_.type is FieldType.AUTONUMBER:
-                columns.append(autonumber_values(self.ctx, self.entity, field_, len(members)))
+                reserved = self._given(field_.name)
+                columns.append(
+                    autonumber_values(self.ctx, self.entity, field_, len(members), reserved)
+                )
             else:
                 columns.append(
                     [self.codec.canonical_param(field_.name, field_.default)] * len(members)
                 )
         return list(zip(*columns, strict=True)) if columns else [()] * len(members)
+
+    def _given(self, column: str) -> frozenset[Any]:
+        """The values this batch writes explicitly into a column."""
+        return frozenset(
+            group.rows[i][group.columns.index(column)]
+            for group, i, _ in self._written(self.plan)
+            if column in group.columns
+        ) - {None}
 
     def _update(self, updates: list[tuple[Group, int, int]], first_position: int, now: Any) -> None:
         by_group: dict[int, tuple[Group, list[tuple[Any, ...]]]] = {}
@@ -614,8 +629,33 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
     return value if isinstance(value, tuple) else (value,)
 
 
-def autonumber_values(ctx: WriteContext, entity: Entity, field_: Field, count: int) -> list[str]:
-    """`count` new values of an AutoNumber field: prefix plus a zero-padded sequence number."""
-    first = ctx.db.allocate(ctx.conn, autonumber_sequence(entity.name, field_.name), count)
+def autonumber_values(
+    ctx: WriteContext,
+    entity: Entity,
+    field_: Field,
+    count: int,
+    reserved: frozenset[Any] = frozenset(),
+) -> list[str]:
+    """`count` new values of an AutoNumber field: prefix plus a zero-padded sequence number.
+
+    A unique AutoNumber skips numbers whose value is already taken, by a stored record or by
+    a value given explicitly in this batch (`reserved`): imported records keep the numbers
+    they bring, and generated ones never collide with them.
+    """
+    unique = field_.unique or (field_.name,) in entity.keys.values()
+    sequence = autonumber_sequence(entity.name, field_.name)
     prefix = field_.prefix or ""
-    return [f"{prefix}{n:0{field_.digits}d}" for n in range(first, first + count)]
+    table = ctx.db.table(entity.name)
+    out: list[str] = []
+    while len(out) < count:
+        need = count - len(out)
+        first = ctx.db.allocate(ctx.conn, sequence, need)
+        values = [f"{prefix}{n:0{field_.digits}d}" for n in range(first, first + need)]
+        if unique:
+            stored = rows_store.fetch_by_values(
+                ctx.conn, table, [field_.name], [(v,) for v in values], []
+            )
+            taken = reserved | {row[0] for row in stored}
+            values = [v for v in values if v not in taken]
+        out += values
+    return out

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import DDL, Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as table_clause
 from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex, DropTable
+from sqlalchemy.sql import ddl as sql_ddl
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 from commonground.errors import SchemaChangeError
@@ -29,6 +30,12 @@ from commonground.store.database import (
     record_sequence,
 )
 from commonground.store.tables import field_columns, field_indexes, key_indexes
+
+
+def _ddl(statement: str) -> ExecutableDDLElement:
+    """A literal DDL statement (SQLAlchemy's DDL() carries no type annotations)."""
+    element: ExecutableDDLElement = sql_ddl.DDL(statement)  # type: ignore[no-untyped-call]
+    return element
 
 
 def _render(db: Database, conn: Connection, elements: list[ExecutableDDLElement]) -> list[str]:
@@ -104,7 +111,7 @@ def _add_field_ddl(
     for column in field_columns(field, db.dialect):
         column_type = column.type.compile(dialect=conn.dialect)
         elements.append(
-            DDL(
+            _ddl(
                 f"ALTER TABLE {preparer.format_table(table)} "
                 f"ADD COLUMN {preparer.quote(column.name)} {column_type}"
             )
@@ -173,7 +180,7 @@ def change_field_type(
     temp = f"{field.name}__new"
     [column] = field_columns(field, db.dialect)
     column_type = column.type.compile(dialect=conn.dialect)
-    conn.execute(DDL(f"ALTER TABLE {table_sql} ADD COLUMN {preparer.quote(temp)} {column_type}"))
+    conn.execute(_ddl(f"ALTER TABLE {table_sql} ADD COLUMN {preparer.quote(temp)} {column_type}"))
     source = old_table.c[field.name]
     record_id = old_table.c.RecordId
     rows = conn.execute(select(record_id, source).where(source.is_not(None))).all()
@@ -199,9 +206,9 @@ def change_field_type(
     for index in list(old_table.indexes):
         if field.name in index.columns:
             conn.execute(DropIndex(index))
-    conn.execute(DDL(f"ALTER TABLE {table_sql} DROP COLUMN {preparer.quote(field.name)}"))
+    conn.execute(_ddl(f"ALTER TABLE {table_sql} DROP COLUMN {preparer.quote(field.name)}"))
     renamed = f"RENAME COLUMN {preparer.quote(temp)} TO {preparer.quote(field.name)}"
-    conn.execute(DDL(f"ALTER TABLE {table_sql} {renamed}"))
+    conn.execute(_ddl(f"ALTER TABLE {table_sql} {renamed}"))
     table = db.bind_entity(new)
     for index in table.indexes:
         if field.name in index.columns:

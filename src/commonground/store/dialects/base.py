@@ -44,7 +44,9 @@ class StoreDialect(Protocol):
 class EnvironmentLocator(Protocol):
     """Where environments live: one engine and optional schema per environment."""
 
-    dialect: StoreDialect
+    @property
+    def dialect(self) -> StoreDialect:
+        """The store dialect of these environments' database."""
 
     def names(self) -> list[str]:
         """The names of the environments that exist."""

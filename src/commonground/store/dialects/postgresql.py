@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from psycopg import sql
 from sqlalchemy import (
     BigInteger,
@@ -31,7 +32,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from commonground.errors import AlreadyExistsError, NotFoundError
+from commonground.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    StoreError,
+    StoreUnavailableError,
+)
 from commonground.model.types import Storage
 from commonground.store.dialects.base import ParamConverter
 
@@ -46,7 +52,7 @@ class PostgreSQLDialect:
 
     def column_type(self, storage: Storage, scale: int) -> TypeEngine[Any]:
         """Native types: exact NUMERIC(32, scale), timestamptz, uuid."""
-        return {
+        types: dict[Storage, TypeEngine[Any]] = {
             Storage.STRING: Text(),
             Storage.DECIMAL: Numeric(32, scale),
             Storage.INTEGER: Integer(),
@@ -57,7 +63,8 @@ class PostgreSQLDialect:
             Storage.GUID: Uuid(),
             Storage.PICKLIST: Integer(),
             Storage.LOOKUP: BigInteger(),
-        }[storage]
+        }
+        return types[storage]
 
     def param_converter(self, storage: Storage) -> ParamConverter | None:
         """psycopg adapts every canonical value itself."""
@@ -87,9 +94,14 @@ class PostgreSQLDialect:
         )
         raw = conn.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.OperationalError as exc:  # COPY bypasses SQLAlchemy's translation
+            raise StoreUnavailableError(f"the database is unavailable: {exc}") from exc
+        except psycopg.Error as exc:
+            raise StoreError(f"the database refused the operation: {exc}") from exc
 
 
 class PostgreSQLLocator:
@@ -108,7 +120,7 @@ class PostgreSQLLocator:
                     "WHERE table_name = '_environment' AND table_schema LIKE 'cg\\_%'"
                 )
             ).scalars()
-            names = []
+            names: list[str] = []
             for schema in schemas:
                 quoted = conn.dialect.identifier_preparer.quote_schema(schema)
                 names.extend(

@@ -126,7 +126,7 @@ class SQLiteDialect:
 
     def column_type(self, storage: Storage, scale: int) -> TypeEngine[Any]:
         """Column types; see the module docstring for the stored forms."""
-        return {
+        types: dict[Storage, TypeEngine[Any]] = {
             Storage.STRING: Text(),
             Storage.DECIMAL: DecimalNumber(scale),
             Storage.INTEGER: Integer(),
@@ -137,7 +137,8 @@ class SQLiteDialect:
             Storage.GUID: GuidText(),
             Storage.PICKLIST: Integer(),
             Storage.LOOKUP: BigInteger(),
-        }[storage]
+        }
+        return types[storage]
 
     def param_converter(self, storage: Storage) -> ParamConverter | None:
         """Canonical value -> the stored form, for the fast write paths."""
