@@ -12,14 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from commonground.errors import RecordError
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import Entity
 from commonground.model.field import Field
-from commonground.model.types import INTEGER_MAX, INTEGER_MIN, FieldType, Storage
+from commonground.model.types import (
+    INTEGER_MAX,
+    INTEGER_MIN,
+    NUMBER_DIGITS,
+    FieldType,
+    Storage,
+)
 from commonground.model.values import (
     EMAIL_PATTERN,
     PHONE_PATTERN,
@@ -62,7 +68,7 @@ def canonical(model: DataModel, field: Field, value: Any) -> Any:
     if storage is Storage.STRING:
         return coerce_text(value, field.length, field.type)
     if storage is Storage.DECIMAL:
-        return coerce_decimal(value, field.scale)
+        return _decimal(value, field.scale)
     if storage is Storage.INTEGER:
         return coerce_integer(value)
     if storage is Storage.BIG_INTEGER:
@@ -80,6 +86,22 @@ def canonical(model: DataModel, field: Field, value: Any) -> Any:
     if storage is Storage.PICKLIST:
         return _picklist_value(model, field, value)
     raise ValueError(f"{field.type} values are structured; give a mapping of its parts")
+
+
+def _decimal(value: Any, scale: int) -> Decimal:
+    """coerce_decimal with room for all 32 digits a Number keeps.
+
+    The default decimal context keeps 28 digits, too few to quantize the largest Numbers, and
+    a number far too large to quantize at all is a bad value, not an arithmetic failure.
+    """
+    with localcontext() as context:
+        context.prec = 2 * NUMBER_DIGITS
+        try:
+            return coerce_decimal(value, scale)
+        except ArithmeticError:
+            raise ValueError(
+                f"{describe(value)} has more than {NUMBER_DIGITS} digits in total"
+            ) from None
 
 
 def _picklist_value(model: DataModel, field: Field, value: Any) -> int:

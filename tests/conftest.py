@@ -1,0 +1,3 @@
+"""Fixtures live in plugin modules under tests/fixtures (one concern each)."""
+
+pytest_plugins = ["tests.fixtures.fix_environments"]
