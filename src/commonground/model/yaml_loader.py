@@ -6,6 +6,7 @@ came from; when pydantic rejects a value, its error location is mapped back to t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -93,6 +94,23 @@ def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
     return tuple(path)
 
 
+MENTIONS = (
+    (re.compile(r"field group '(\w+)'"), "field_groups"),
+    (re.compile(r"key '(\w+)'"), "keys"),
+    (re.compile(r"field '(\w+)'"), "fields"),
+    (re.compile(r"primary_name '(\w+)'"), "primary_name"),
+)
+
+
+def _location_in_message(message: str) -> tuple[str | int, ...]:
+    """Where a whole-entity check points: the field, key or group its message names."""
+    for pattern, section in MENTIONS:
+        found = pattern.search(message)
+        if found:
+            return (section,) if section == "primary_name" else (section, found[1])
+    return ()
+
+
 def build(model: type[ModelT], data: Any, lines: Lines, source: str) -> ModelT:
     """Validate data into a model, turning the first pydantic error into a DefinitionError."""
     if not isinstance(data, dict):
@@ -103,7 +121,7 @@ def build(model: type[ModelT], data: Any, lines: Lines, source: str) -> ModelT:
         return model.model_validate(data)
     except PydanticValidationError as exc:
         first = exc.errors()[0]
-        loc = tuple(first["loc"])
+        loc = tuple(first["loc"]) or _location_in_message(first["msg"])
         named = ".".join(str(p) for p in _data_path(loc, data)) or model.__name__
         message = first["msg"].removeprefix("Value error, ")
         raise DefinitionError(

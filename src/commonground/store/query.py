@@ -202,13 +202,22 @@ def _binary(scope: Scope, expr: Binary) -> Any:
     raise QueryError(f"unknown operator '{expr.op}'")
 
 
+def _like(kind: str, subject: Any, pattern: Expr, compiled: Any) -> Any:
+    """contains/startswith/endswith: literal text is escaped; an expression is used as is."""
+    method = getattr(subject, kind)
+    if isinstance(pattern, Literal) and isinstance(pattern.value, str):
+        return method(pattern.value, autoescape=True)
+    return method(compiled)
+
+
 def _call(scope: Scope, expr: Call) -> Any:
     name = expr.name.lower()
     args = [compile_expr(scope, a) for a in expr.args]
+    if name in ("contains", "startswith", "endswith"):
+        if len(args) != 2:
+            raise QueryError(f"{name}() takes two arguments")
+        return _like(name, args[0], expr.args[1], args[1])
     text_functions: dict[str, Callable[..., Any]] = {
-        "contains": lambda s, t: s.contains(t, autoescape=True),
-        "startswith": lambda s, t: s.startswith(t, autoescape=True),
-        "endswith": lambda s, t: s.endswith(t, autoescape=True),
         "tolower": func.lower,
         "toupper": func.upper,
         "length": func.length,

@@ -1,0 +1,5 @@
+"""`python -m commonground` runs the command line."""
+
+from commonground.cli.app import main
+
+main()
