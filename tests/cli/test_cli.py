@@ -131,3 +131,43 @@ def test_demo_loads_and_queries(home: Path) -> None:
     assert "Delete refused" in out
     rerun = run(home, "demo", "--accounts", "50").stdout
     assert "Created environment Demo" in rerun
+
+
+def test_custom_picklist_then_entity_using_it(home: Path, tmp_path: Path) -> None:
+    run(home, "env", "create", "Prod")
+    picklists = tmp_path / "colours.yaml"
+    picklists.write_text("name: GadgetColour\ndisplay_name: Colour\nitems: [Red, Green, Blue]\n")
+    assert (
+        "Created picklist GadgetColour with 3 items"
+        in run(home, "picklist", "create", str(picklists), "--env", "Prod").stdout
+    )
+    again = run(home, "picklist", "create", str(picklists), "--env", "Prod", check=False)
+    assert again.returncode == 5
+    assert "Picklist 'GadgetColour' already exists" in again.stderr
+    shown = run(home, "picklist", "show", "GadgetColour", "--env", "Prod").stdout
+    assert "Green" in shown
+    assert "Custom" in run(home, "picklist", "list", "--custom", "--env", "Prod").stdout
+    definition = tmp_path / "gadget.yaml"
+    definition.write_text(
+        "name: Gadget\nfields:\n  Colour: {type: Picklist, picklist: GadgetColour}\n"
+    )
+    run(home, "entity", "create", str(definition), "--env", "Prod")
+
+
+def test_import_cdm_creates_entities_and_reports(home: Path) -> None:
+    run(home, "env", "create", "Prod")
+    fixtures = Path(__file__).parents[1] / "model" / "fixtures" / "cdm"
+    manifest = fixtures / "schema/core/applicationCommon/applicationCommon.manifest.cdm.json"
+    out = run(home, "entity", "import-cdm", str(manifest), "--env", "Prod").stdout
+    assert "Imported entity" in out
+    assert "Import report" in out
+    listing = run(home, "entity", "list", "--custom", "--env", "Prod").stdout
+    assert "Custom" in listing
+    orders = run(
+        home, "entity", "import-cdm", str(fixtures / "modeljson/orders/model.json"), "--env", "Prod"
+    )
+    assert "Imported entity" in orders.stdout
+    broken = fixtures / "errors/missing_entity.manifest.cdm.json"
+    failed = run(home, "entity", "import-cdm", str(broken), "--env", "Prod", check=False)
+    assert failed.returncode == 4
+    assert "Ghost.cdm.json" in failed.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from commonground.cli import entity, env
+from commonground.cli import entity, env, picklist
 from commonground.cli.output import report
 from commonground.cli.state import State
 from commonground.errors import CommonGroundError
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(env.app, name="env")
 app.add_typer(entity.app, name="entity")
+app.add_typer(picklist.app, name="picklist")
 
 
 @app.callback()

@@ -150,8 +150,7 @@ def import_cdm_command(
     for picklist in result.picklists:
         if not environment.model.has_picklist(picklist.name):
             environment.create_picklist(picklist)
-    for entity in result.entities:
-        created = environment.create_entity(entity)
+    for created in environment.create_entities(result.entities):
         console.print(f"Imported entity [bold]{created.name}[/] ({len(created.fields)} fields)")
     if result.report:
         table = Table("Entity", "Attribute", "Not mapped as is", title="Import report")

@@ -29,20 +29,26 @@ class DataModel:
     checked before anything is stored, so a bad change never reaches the database.
     """
 
-    def __init__(self, entities: Iterable[Entity], picklists: Iterable[Picklist]) -> None:
+    def __init__(
+        self, entities: Iterable[Entity], picklists: Iterable[Picklist], *, check: bool = True
+    ) -> None:
         self._entities = {e.name.lower(): e for e in entities}
         self._picklists = {p.name.lower(): p for p in picklists}
-        self._check()
+        if check:
+            self.check()
         self._children: dict[str, list[Relationship]] = {}
         for entity in self._entities.values():
             for lookup in entity.lookups:
                 assert lookup.target is not None
+                if not self.has_entity(lookup.target):
+                    continue  # only in an unchecked model under construction
                 parent = self.entity(lookup.target).name
                 self._children.setdefault(parent.lower(), []).append(
                     Relationship(parent, entity.name, lookup.name, lookup.kind)
                 )
 
-    def _check(self) -> None:
+    def check(self) -> None:
+        """Check that every lookup target and picklist exists (DefinitionError if not)."""
         for entity in self._entities.values():
             for field in entity.fields:
                 self._check_field(entity, field)

@@ -127,6 +127,8 @@ class Environment:
         self._codecs: dict[str, EntityCodec] = {}
         self.reader = Reader(db, model, self._codecs)
         db.bind_model(model)
+        for entity in model.entities:  # the reader finds codecs here, before any write
+            self.codec(entity.name)
 
     # -- model and codecs ----------------------------------------------------------------
 
@@ -267,14 +269,23 @@ class Environment:
 
     def create_entity(self, entity: Entity) -> Entity:
         """Add a custom entity (a Title field is added when it names no primary name)."""
-        if self.model.has_entity(entity.name):
-            raise AlreadyExistsError("Entity", entity.name, self.name)
-        entity = with_title(entity)
-        model = self.model.with_entity(entity)
+        return self.create_entities([entity])[0]
+
+    def create_entities(self, entities: Sequence[Entity]) -> list[Entity]:
+        """Add custom entities that may look each other up, in one schema change."""
+        model = self.model
+        created = []
+        for entity in entities:
+            if model.has_entity(entity.name):
+                raise AlreadyExistsError("Entity", entity.name, self.name)
+            created.append(with_title(entity))
+            model = DataModel([*model.entities, created[-1]], model.picklists, check=False)
+        model.check()
         with self.db.write() as conn:
-            ddl.add_entity(self.db, conn, entity)
+            for entity in created:
+                ddl.add_entity(self.db, conn, entity)
         self._set_model(model)
-        return entity
+        return created
 
     def create_entity_sql(self, entity: Entity) -> list[str]:
         """The DDL `create_entity` would run (nothing is changed)."""
