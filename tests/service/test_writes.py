@@ -532,3 +532,58 @@ def test_transaction_rolls_back_on_any_exception(env):
     with pytest.raises(RuntimeError):
         write_then_fail()
     assert count(env, "Account") == 0
+
+
+# -- skipping failing records -----------------------------------------------------------
+
+
+def test_skip_errors_writes_the_good_records_and_reports_the_bad(env):
+    env.create("Account", [account("Existing", AccountId="TAKEN")])
+    batch = [
+        account("Good 1"),
+        account("Bad status", Status="Bogus"),
+        account("Good 2"),
+        account("Duplicate", AccountId="TAKEN"),
+        account("x" * 129),
+    ]
+    with env.transaction() as tx:
+        result = tx.create("Account", batch, skip_errors=True)
+    assert result.outcomes == [
+        Outcome.INSERTED,
+        Outcome.FAILED,
+        Outcome.INSERTED,
+        Outcome.FAILED,
+        Outcome.FAILED,
+    ]
+    assert result.failed == 3
+    assert result.record_ids[1] is None
+    assert result.versions[3] is None
+    assert [(e.index, e.field, e.code) for e in result.errors] == [
+        (1, "Status", "InvalidValue"),
+        (3, "AccountId", "DuplicateValue"),
+        (4, "FullName", "InvalidValue"),
+    ]
+    assert count(env, "Account") == 3
+    names = {env.get("Account", rid)["FullName"] for rid in result.record_ids if rid}
+    assert names == {"Good 1", "Good 2"}
+
+
+def test_skip_errors_on_upsert(env):
+    env.upsert("Account", [account("One", AccountId="K1")])
+    result = env.upsert(
+        "Account",
+        [account("One!", AccountId="K1"), account("Two", AccountId="K2", EmployeeCount="many")],
+        skip_errors=True,
+    )
+    assert result.outcomes == [Outcome.UPDATED, Outcome.FAILED]
+    assert [(e.index, e.field) for e in result.errors] == [(1, "EmployeeCount")]
+    assert count(env, "Account") == 1
+    assert env.get_by_key("Account", {"AccountId": "K1"})["FullName"] == "One!"
+
+
+def test_skip_errors_with_every_record_bad_writes_nothing(env):
+    token = env.current_token()
+    result = env.upsert("Account", [account("Bad", AccountId="K", Status="Nope")], skip_errors=True)
+    assert result.outcomes == [Outcome.FAILED]
+    assert env.current_token() == token
+    assert count(env, "Account") == 0

@@ -296,7 +296,8 @@ def compile_query(
     order = []
     for item in query.order_by:
         column = resolve_path(scope, tuple(p for p in item.path.split("/") if p)).column
-        order.append(column.desc() if item.descending else column.asc())
+        # Nulls sort first ascending and last descending (OData's rule) on every database.
+        order.append(column.desc().nulls_last() if item.descending else column.asc().nulls_first())
     order.append(table.c[RECORD_ID].asc())
     assert scope.from_clause is not None
     statement = select(*columns).select_from(scope.from_clause).order_by(*order)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     create_engine,
+    event,
     func,
     select,
     text,
@@ -110,6 +111,7 @@ class PostgreSQLLocator:
     def __init__(self, url: str) -> None:
         self.dialect = PostgreSQLDialect()
         self.engine = create_engine(_psycopg_url(url), pool_pre_ping=True)
+        event.listen(self.engine, "connect", _utc_session)
 
     def names(self) -> list[str]:
         """Environment names, from each schema's environment table."""
@@ -162,6 +164,16 @@ class PostgreSQLLocator:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def _utc_session(dbapi_connection: Any, _record: Any) -> None:
+    """Run every session in UTC, whatever the server's or the client's (PGTZ) zone.
+
+    As on SQLite, hour(), date() and the like then mean the same on both databases.
+    """
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
 
 
 def schema_name(name: str) -> str:

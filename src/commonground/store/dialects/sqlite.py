@@ -176,6 +176,7 @@ def _connect(dbapi_connection: Any, _record: Any) -> None:
         "busy_timeout=30000",
         "cache_size=-65536",
         "temp_store=MEMORY",
+        "case_sensitive_like=ON",  # contains/startswith/endswith as on PostgreSQL
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
