@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, select, tuple_, update
+from sqlalchemy import column as sql_column
 
 from commonground.model.entity import RECORD_ID
 from commonground.store.database import Database
@@ -39,35 +40,25 @@ def fetch_by_values(
 ) -> list[tuple[Any, ...]]:
     """Raw rows (driver values) whose `match` columns equal one of `values`.
 
-    Returns tuples of the `match` columns followed by the `fetch` columns. Works in chunks so
-    that any batch size stays within the database's parameter limits.
+    Returns tuples of the `match` columns followed by the `fetch` columns. The columns are
+    selected untyped, so rows come back exactly as the driver gives them (comparable with the
+    driver parameters a batch was encoded into); the IN list is one expanding parameter, so
+    the statement compiles once and is cached. Chunks keep within parameter limits.
     """
     if not values:
         return []
-    match_columns = [table.c[m] for m in match]
-    selected = [*match_columns, *(table.c[f] for f in fetch)]
+    raw = [sql_column(name) for name in (*match, *fetch)]
+    keys = [sql_column(name) for name in match]
+    target = tuple_(*keys) if len(match) > 1 else keys[0]
+    statement = (
+        select(*raw).select_from(table).where(target.in_(bindparam("values", expanding=True)))
+    )
     out: list[tuple[Any, ...]] = []
     size = max(1, MAX_PARAMS // len(match))
     for chunk in _chunks(values, size):
-        if len(match) == 1:
-            condition = match_columns[0].in_([v[0] for v in chunk])
-        else:
-            condition = tuple_(*match_columns).in_(list(chunk))
-        statement = select(*selected).where(condition)
-        compiled = statement.compile(
-            dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
-        )
-        result = conn.exec_driver_sql(str(compiled), _positional(compiled, conn))
-        out.extend(tuple(row) for row in result)
+        params = list(chunk) if len(match) > 1 else [v[0] for v in chunk]
+        out.extend(tuple(row) for row in conn.execute(statement, {"values": params}))
     return out
-
-
-def _positional(compiled: Any, conn: Connection) -> Any:
-    """Parameters of a compiled statement in the form the driver expects."""
-    params = compiled.params
-    if compiled.positional:
-        return tuple(params[name] for name in compiled.positiontup)
-    return params
 
 
 def insert_rows(
