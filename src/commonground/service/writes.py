@@ -385,9 +385,7 @@ class BatchWriter:
 
     def _check_required(self, plan: Plan) -> None:
         required = [
-            f
-            for f in self.entity.fields
-            if f.required and f.type is not FieldType.AUTONUMBER and f.default is None
+            f for f in self.entity.fields if f.required and f.type is not FieldType.AUTONUMBER
         ]
         if not required:
             return
@@ -399,7 +397,8 @@ class BatchWriter:
             updates.setdefault(id(group), (group, []))[1].append(i)
         for field_ in required:
             for group, members in inserts.values():
-                self._require(group, members, field_, absent_is_missing=True)
+                if field_.default is None:  # a default fills what an insert leaves empty
+                    self._require(group, members, field_, absent_is_missing=True)
             for group, members in updates.values():
                 self._require(group, members, field_, absent_is_missing=False)
 

@@ -29,7 +29,7 @@ from commonground.store.database import (
     autonumber_sequence,
     record_sequence,
 )
-from commonground.store.tables import field_columns, field_indexes, key_indexes
+from commonground.store.tables import field_columns
 
 
 def _ddl(statement: str) -> ExecutableDDLElement:
@@ -123,11 +123,10 @@ def add_field(db: Database, conn: Connection, old: Entity, new: Entity, field: F
     """Add a field's columns, then rebuild the table object and create the new indexes."""
     for element in _add_field_ddl(db, conn, old, field):
         conn.execute(element)
+    existing = {i.name for i in db.table(old.name).indexes}
     table = db.bind_entity(new)
-    wanted = {i.name for i in field_indexes(new, field, table)}
-    wanted |= {i.name for i in key_indexes(new, table)} - {i.name for i in key_indexes(old, table)}
-    for index in table.indexes:
-        if index.name in wanted:
+    for index in table.indexes:  # the field's own indexes and any new key's
+        if index.name not in existing:
             conn.execute(CreateIndex(index))
     if field.type is FieldType.AUTONUMBER:
         conn.execute(
@@ -195,7 +194,11 @@ def change_field_type(
             ) from exc
     if updates:
         target = table_clause(
-            old_table.name, sql_column("RecordId"), sql_column(temp, column.type), schema=db.schema
+            # untyped: `convert` already returns driver parameters
+            old_table.name,
+            sql_column("RecordId"),
+            sql_column(temp),
+            schema=db.schema,
         )
         conn.execute(
             update(target)
