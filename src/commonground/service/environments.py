@@ -96,6 +96,7 @@ class Environments:
 
     def open(self, name: str) -> Environment:
         """An existing environment, with its model read from its own database."""
+        check_name(name)
         cached = self._open.get(name.lower())
         if cached is not None:
             return cached
@@ -122,6 +123,7 @@ class Environments:
 
     def delete(self, name: str) -> None:
         """Delete an environment with all its data."""
+        check_name(name)
         if not self.locator.exists(name):
             raise NotFoundError("Environment", name)
         self._open.pop(name.lower(), None)
@@ -145,9 +147,10 @@ class Environments:
             zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
             env.reading() as conn,
         ):
-            sequences: dict[str, int] = dict(
-                conn.execute(select(env.db.system["sequences"]).order_by("name")).tuples().all()
-            )
+            sequences: dict[str, int] = {
+                row.name: row.value
+                for row in conn.execute(select(env.db.system["sequences"]).order_by("name"))
+            }
             manifest = {
                 "format": BACKUP_FORMAT,
                 "name": env.name,
