@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, select, tuple_, update
 from sqlalchemy import column as sql_column
+from sqlalchemy.sql.expression import ColumnClause
 
 from commonground.model.entity import RECORD_ID
 from commonground.store.database import Database
@@ -47,8 +48,8 @@ def fetch_by_values(
     """
     if not values:
         return []
-    raw = [sql_column(name) for name in (*match, *fetch)]
-    keys = [sql_column(name) for name in match]
+    raw: list[ColumnClause[Any]] = [sql_column(name) for name in (*match, *fetch)]
+    keys: list[ColumnClause[Any]] = [sql_column(name) for name in match]
     target = tuple_(*keys) if len(match) > 1 else keys[0]
     statement = (
         select(*raw).select_from(table).where(target.in_(bindparam("values", expanding=True)))
