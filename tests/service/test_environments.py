@@ -89,6 +89,7 @@ def test_create_lists_and_opens(envs: TrackingEnvironments, new_name, more_envs)
     assert other.name == name
     assert {e.name for e in other.model.entities} == {e.name for e in env.model.entities}
     assert other.query(Query("Lead")) == []  # reads work before anything was written
+    assert other.changes_since("Worker", 0).changed == []
 
 
 def test_create_with_the_default_standard_model(envs: TrackingEnvironments, new_name):

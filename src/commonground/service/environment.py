@@ -127,8 +127,6 @@ class Environment:
         self._codecs: dict[str, EntityCodec] = {}
         self.reader = Reader(db, model, self._codecs)
         db.bind_model(model)
-        for entity in model.entities:  # the reader finds codecs here, before any write
-            self.codec(entity.name)
 
     # -- model and codecs ----------------------------------------------------------------
 

@@ -46,6 +46,13 @@ class Reader:
         self.model = model
         self.codecs = codecs
 
+    def codec(self, entity: Entity) -> EntityCodec:
+        """The codec of an entity, built on first use (an environment may be read first)."""
+        found = self.codecs.get(entity.name)
+        if found is None:
+            found = self.codecs[entity.name] = EntityCodec(self.model, entity, self.db.dialect)
+        return found
+
     def coerce(self, field: Field, value: Any) -> Any:
         """Coerce a filter literal to the canonical value of the field it is compared with."""
         if field.type is FieldType.LOOKUP and isinstance(value, int):
@@ -56,7 +63,7 @@ class Reader:
         """The records a query plan selects, with their includes."""
         entity = self.model.entity(query.entity)
         statement, fields = compile_query(self.db, self.model, query, self.coerce)
-        codec = self.codecs[entity.name]
+        codec = self.codec(entity)
         records = [codec.decode(fields, row) for row in conn.execute(statement)]
         for include in query.include:
             self._include(conn, entity, records, include)
@@ -136,7 +143,7 @@ class Reader:
         """Changed records and tombstones of one entity after position `since`."""
         entity = self.model.entity(entity_name)
         raw = changes_since(self.db, conn, entity.name, since, limit)
-        codec = self.codecs[entity.name]
+        codec = self.codec(entity)
         fields = list(entity.all_fields)
         changed = [codec.decode(fields, row) for row in raw.rows]
         return ChangeSet(changed, raw.tombstones, raw.upto, raw.more)
