@@ -100,16 +100,15 @@ def test_create_with_the_default_standard_model(envs: TrackingEnvironments, new_
     assert len(env.model.picklists) > 100
 
 
-def test_names_are_case_insensitive_and_unique(envs: TrackingEnvironments, new_name):
-    name = new_name()
-    envs.create(name)
+def test_names_are_case_insensitive_and_unique(envs: TrackingEnvironments, env):
     with pytest.raises(AlreadyExistsError):
-        envs.create(name.upper())
+        envs.create(env.name.upper())
+    with pytest.raises(AlreadyExistsError):
+        envs.copy(env.name, env.name.lower())
 
 
-def test_invalid_environment_names_are_refused(envs: TrackingEnvironments, new_name):
-    source = envs.create(new_name())
-    before = set(envs.names())
+def test_invalid_environment_names_are_refused(envs: TrackingEnvironments, env):
+    source = env
     for bad in INVALID_NAMES:
         with pytest.raises(DefinitionError, match="invalid environment name"):
             envs.create(bad)
@@ -119,7 +118,7 @@ def test_invalid_environment_names_are_refused(envs: TrackingEnvironments, new_n
             envs.delete(bad)
         with pytest.raises(DefinitionError):
             envs.copy(source.name, bad)
-    assert set(envs.names()) == before
+    assert not set(envs.names()) & set(INVALID_NAMES)
 
 
 def test_longest_valid_name(envs: TrackingEnvironments):
@@ -167,8 +166,8 @@ def test_delete_removes_the_environment_and_its_data(
 # -- copy -------------------------------------------------------------------------------
 
 
-def test_copy_has_the_schema_and_data_and_is_isolated(envs: TrackingEnvironments, new_name):
-    source = envs.create(new_name())
+def test_copy_has_the_schema_and_data_and_is_isolated(envs: TrackingEnvironments, env, new_name):
+    source = env
     fill(source)
     source.add_field("Account", Field(name="Nickname", type="Text"))
 
@@ -199,10 +198,11 @@ def test_copy_has_the_schema_and_data_and_is_isolated(envs: TrackingEnvironments
     assert source.count(Query("Gadget")) == 3
 
 
-def test_copy_to_a_taken_name_or_from_a_missing_one(envs: TrackingEnvironments, new_name):
-    first, second = envs.create(new_name()), envs.create(new_name())
+def test_copy_to_a_taken_name_or_from_a_missing_one(envs: TrackingEnvironments, env, new_name):
+    other = envs.create(new_name())
     with pytest.raises(AlreadyExistsError):
-        envs.copy(first.name, second.name)
+        envs.copy(env.name, other.name)
+    assert other.count(Query("Account")) == 0
     with pytest.raises(NotFoundError):
         envs.copy(new_name(), new_name())
 
@@ -210,8 +210,9 @@ def test_copy_to_a_taken_name_or_from_a_missing_one(envs: TrackingEnvironments, 
 # -- backup and restore -----------------------------------------------------------------
 
 
-def test_backup_and_restore_round_trip(envs: TrackingEnvironments, new_name, tmp_path):
-    source = envs.create(new_name(), EnvironmentSettings("open", "source"))
+def test_backup_and_restore_round_trip(envs: TrackingEnvironments, env, new_name, tmp_path):
+    source = env
+    source.set_settings(EnvironmentSettings("open", "source"))
     fill(source)
     expected = everything(source)
     path = tmp_path / "backup.zip"
@@ -238,8 +239,8 @@ def test_backup_and_restore_round_trip(envs: TrackingEnvironments, new_name, tmp
     assert [r["Code"] for r in restored.changes_since("Gadget", token).changed] == ["G3"]
 
 
-def test_restore_under_the_original_name(envs: TrackingEnvironments, new_name, tmp_path):
-    source = envs.create(new_name())
+def test_restore_under_the_original_name(envs: TrackingEnvironments, env, tmp_path):
+    source = env
     source.create("Account", [account("Contoso")])
     name, path = source.name, tmp_path / "b.zip"
     envs.backup(name, path)
@@ -274,3 +275,43 @@ def test_backup_of_sqlite_restores_on_this_backend(
         with_sqlite.close()
     restored = envs.restore(tmp_path / "portable.zip", new_name())
     assert everything(restored) == expected
+
+
+def catalog(env: Environment) -> list[tuple]:
+    """The tables, columns, constraints and indexes of an environment, without its name."""
+    with env.reading() as conn:
+        if env.db.schema is None:
+            rows = conn.exec_driver_sql(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+            )
+            return [tuple(r) for r in rows]
+        schema = env.db.schema
+        columns = conn.exec_driver_sql(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default, "
+            "numeric_precision, numeric_scale FROM information_schema.columns "
+            "WHERE table_schema = %(s)s ORDER BY table_name, column_name",
+            {"s": schema},
+        )
+        constraints = conn.exec_driver_sql(
+            "SELECT cl.relname, con.conname, con.contype, pg_get_constraintdef(con.oid) "
+            "FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid "
+            "JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE n.nspname = %(s)s "
+            "ORDER BY 1, 2",
+            {"s": schema},
+        )
+        indexes = conn.exec_driver_sql(
+            "SELECT tablename, indexname, replace(indexdef, %(s)s, 'S') FROM pg_indexes "
+            "WHERE schemaname = %(s)s ORDER BY 1, 2",
+            {"s": schema},
+        )
+        return [tuple(r) for r in [*columns, *constraints, *indexes]]
+
+
+def test_the_env_fixture_is_an_exact_copy_of_a_created_environment(env, envs, new_name):
+    created = envs.create(new_name())
+    assert catalog(env) == catalog(created)
+    assert everything(env) == everything(created)
+    assert {e.name: e for e in env.model.entities} == {e.name: e for e in created.model.entities}
+    with env.reading() as a, created.reading() as b:
+        sequences = env.db.system["sequences"]
+        assert a.execute(sequences.select()).all() == b.execute(sequences.select()).all()

@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.types import TypeEngine
 
 from commonground.errors import (
@@ -123,11 +124,14 @@ class PostgreSQLLocator:
                 )
             ).scalars()
             names: list[str] = []
-            for schema in schemas:
+            for schema in list(schemas):
                 quoted = conn.dialect.identifier_preparer.quote_schema(schema)
-                names.extend(
-                    conn.execute(text(f"SELECT name FROM {quoted}._environment")).scalars()
-                )
+                try:
+                    with conn.begin_nested():
+                        found = conn.execute(text(f"SELECT name FROM {quoted}._environment"))
+                        names.extend(found.scalars())
+                except ProgrammingError:
+                    continue  # dropped (by another session) since it was listed
         return sorted(names, key=str.lower)
 
     def exists(self, name: str) -> bool:
