@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from commonground.query import Query
 from commonground.store import records as rows_store
 from commonground.store.changes import changes_since, current_position
 from commonground.store.database import CHANGE_SEQUENCE
@@ -166,3 +167,17 @@ def test_insert_update_and_delete_rows_in_driver_form(env):
     with env.db.write() as conn:
         rows_store.delete_rows(conn, table, [rid])
         assert rows_store.existing_ids(conn, table, [rid]) == set()
+
+
+def test_a_read_transaction_is_one_consistent_snapshot(env, more_envs):
+    """Queries, includes, change reads and backups that span several statements agree."""
+    env.create("Account", [account("A")])
+    other = more_envs().open(env.name)
+    with env.reading() as conn:
+        before = env.reader.count(conn, Query("Account"))
+        token = current_position(env.db, conn)
+        other.create("Account", [account("B")])  # committed while the read is open
+        assert env.reader.count(conn, Query("Account")) == before == 1
+        assert current_position(env.db, conn) == token
+        assert [r["FullName"] for r in env.reader.query(conn, Query("Account"))] == ["A"]
+    assert env.count(Query("Account")) == 2

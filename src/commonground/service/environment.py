@@ -181,7 +181,7 @@ class Environment:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A read transaction (a consistent snapshot on SQLite)."""
+        """A read transaction (one consistent snapshot)."""
         with self.db.read() as conn:
             yield conn
 

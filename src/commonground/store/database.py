@@ -75,9 +75,13 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read transaction."""
-        with translate_errors(), self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A read transaction: one consistent snapshot for all of its statements."""
+        with translate_errors(), self.engine.connect() as raw:
+            conn = raw
+            if self.dialect.read_isolation is not None:
+                conn = raw.execution_options(isolation_level=self.dialect.read_isolation)
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def write(self, installing: bool = False) -> Iterator[Connection]:

@@ -22,6 +22,8 @@ class StoreDialect(Protocol):
     """The dialect-specific operations of the store."""
 
     name: str
+    # The isolation level that makes a read transaction one snapshot (None: it already is).
+    read_isolation: str | None
 
     def column_type(self, storage: Storage, scale: int) -> TypeEngine[Any]:
         """The column type for values of a storage family."""

@@ -51,6 +51,9 @@ class PostgreSQLDialect:
     """Store dialect for PostgreSQL (psycopg 3)."""
 
     name = "postgresql"
+    # READ COMMITTED would give each statement of a read (a query and its includes, a change
+    # page's counter and rows, a backup's sequences and tables) its own snapshot.
+    read_isolation: str | None = "REPEATABLE READ"
 
     def column_type(self, storage: Storage, scale: int) -> TypeEngine[Any]:
         """Native types: exact NUMERIC(32, scale), timestamptz, uuid."""

@@ -123,6 +123,7 @@ class SQLiteDialect:
     """Store dialect for SQLite."""
 
     name = "sqlite"
+    read_isolation: str | None = None  # in WAL mode a transaction reads one snapshot already
 
     def column_type(self, storage: Storage, scale: int) -> TypeEngine[Any]:
         """Column types; see the module docstring for the stored forms."""
