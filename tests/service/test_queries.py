@@ -199,6 +199,10 @@ def test_literal_that_does_not_fit_the_field_is_explained(data):
         data.query(Query("Account", where=F.EmployeeCount == "lots"))
     with pytest.raises(QueryError, match="AccountStatus"):
         data.query(Query("Account", where=F.Status == "Bogus"))
+    with pytest.raises(QueryError, match="whole number"):
+        data.query(Query("Account", where=F.EmployeeCount == float("inf")))
+    with pytest.raises(QueryError, match="32 digits"):
+        data.query(Query("Account", where=F("CreditLimitAmount/Amount") > 1e40))
 
 
 # -- functions --------------------------------------------------------------------------

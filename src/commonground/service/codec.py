@@ -71,9 +71,9 @@ def canonical(model: DataModel, field: Field, value: Any) -> Any:
     if storage is Storage.DECIMAL:
         return _decimal(value, field.scale)
     if storage is Storage.INTEGER:
-        return coerce_integer(value)
+        return _whole(coerce_integer, value)
     if storage is Storage.BIG_INTEGER:
-        return coerce_big_integer(value)
+        return _whole(coerce_big_integer, value)
     if storage is Storage.BOOLEAN:
         return coerce_boolean(value)
     if storage is Storage.DATE:
@@ -83,7 +83,7 @@ def canonical(model: DataModel, field: Field, value: Any) -> Any:
     if storage is Storage.GUID:
         return coerce_guid(value)
     if storage is Storage.LOOKUP:
-        return coerce_record_id(value)
+        return _whole(coerce_record_id, value)
     if storage is Storage.PICKLIST:
         return _picklist_value(model, field, value)
     raise ValueError(f"{field.type} values are structured; give a mapping of its parts")
@@ -103,6 +103,14 @@ def _decimal(value: Any, scale: int) -> Decimal:
             raise ValueError(
                 f"{describe(value)} has more than {NUMBER_DIGITS} digits in total"
             ) from None
+
+
+def _whole(coerce: Callable[[Any], int], value: Any) -> int:
+    """A whole-number coercer whose arithmetic failures (infinities) are bad values too."""
+    try:
+        return coerce(value)
+    except ArithmeticError:
+        raise ValueError(f"expected a whole number, got {describe(value)}") from None
 
 
 def _picklist_value(model: DataModel, field: Field, value: Any) -> int:
