@@ -126,6 +126,16 @@ def call(name: str, *args) -> Call:
         (F.Birthdate < "1990-01-01", ["Fabrikam"]),
         (F.IndustryCode == "Consulting", ["Contoso"]),
         (F.AccountId == "ACC000004", ["Northwind"]),
+        (
+            F.IsPhoneContactAllowed == "false",
+            ["Adventure Works", "Contoso", "Fabrikam", "Northwind", "contoso east"],
+        ),
+        (F.IsEmailContactAllowed != True, []),  # noqa: E712 - an expression, not a comparison
+        (F.ParentAccount == "1", ["Adventure Works", "Northwind"]),
+        (
+            F.Status.in_(["inactive", 0]),
+            ["Adventure Works", "Contoso", "Fabrikam", "Northwind", "contoso east"],
+        ),
     ],
     ids=lambda v: "" if isinstance(v, list) else None,
 )
