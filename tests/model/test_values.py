@@ -1,9 +1,5 @@
 """Property tests of the value coercers: what they accept comes back exactly, and a value
 they refuse raises ValueError, which the service turns into a per-record error.
-
-Three properties fail on purpose (strict xfail) because of bugs in model/values.py that the
-service works around in its codec (service/codec.py `_decimal`, `_whole`); fix them there and
-drop the markers.
 """
 
 from __future__ import annotations
@@ -11,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import math
 from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal, localcontext
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 import pytest
@@ -74,16 +70,16 @@ anything = st.one_of(
 
 
 def is_special(value: Any) -> bool:
-    """Infinities, signalling NaNs and numbers of 23 or more integer digits (see the xfails)."""
-    if isinstance(value, Decimal):
-        return (
-            value.is_infinite()
-            or value.is_snan()
-            or (value.is_finite() and abs(value) >= Decimal(10) ** 22)
-        )
-    if isinstance(value, float):
-        return math.isinf(value) or abs(value) >= 1e22
-    return False
+    """Infinities, signalling NaNs and numbers of 23 or more integer digits."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        return False
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else value)
+    except (InvalidOperation, ValueError):
+        return False
+    if number.is_nan():
+        return number.is_snan()
+    return number.is_infinite() or abs(number) >= Decimal(10) ** 22
 
 
 # -- decimals ---------------------------------------------------------------------------
@@ -108,23 +104,11 @@ def test_decimals_of_up_to_32_digits_round_trip_in_a_wide_decimal_context(value)
         assert coerce_decimal(value, SCALE) == value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ArithmeticError,
-    reason="values.py quantizes in the default 28-digit decimal context: Numbers of 29 to 32 "
-    "digits raise InvalidOperation",
-)
 @given(large)
 def test_decimals_of_up_to_32_digits_round_trip(value):
     assert coerce_decimal(value, SCALE) == value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ArithmeticError,
-    reason="values.py: a float or Decimal too large to quantize raises InvalidOperation, "
-    "not the ValueError about 32 digits",
-)
 @given(st.floats(min_value=1e27, max_value=1e300))
 def test_numbers_too_large_to_hold_are_refused(value):
     with pytest.raises(ValueError, match="32 digits"):
@@ -200,12 +184,6 @@ def test_fractional_floats_are_no_whole_numbers(value):
         coerce_integer(value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ArithmeticError,
-    reason="values.py calls int() on infinities (OverflowError) and compares a signalling NaN "
-    "(InvalidOperation) instead of refusing them with ValueError",
-)
 @pytest.mark.parametrize("value", [math.inf, -math.inf, Decimal("Infinity"), Decimal("sNaN")])
 def test_non_finite_values_are_no_whole_numbers(value):
     with pytest.raises(ValueError, match="whole number"):

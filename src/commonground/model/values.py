@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from commonground.model.types import (
@@ -61,7 +61,20 @@ def coerce_decimal(value: Any, scale: int) -> Decimal:
 
     Floats are rounded to the scale (they are inexact anyway); exact inputs (Decimal, int,
     text) with more places than the field keeps are rejected rather than silently rounded.
+    Arithmetic runs with more precision than the default 28 digits, so every value the
+    type allows is exact and anything larger is a clear error, never InvalidOperation.
     """
+    with localcontext() as context:
+        context.prec = NUMBER_DIGITS + 8
+        try:
+            return _coerce_decimal(value, scale)
+        except InvalidOperation:
+            raise ValueError(
+                f"{describe(value)} has more than {NUMBER_DIGITS} digits in total"
+            ) from None
+
+
+def _coerce_decimal(value: Any, scale: int) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {describe(value)}")
     quantum = Decimal(1).scaleb(-scale)
@@ -96,15 +109,22 @@ def coerce_integer(value: Any, low: int = INTEGER_MIN, high: int = INTEGER_MAX) 
     number: int
     if isinstance(value, int):
         number = value
-    elif (isinstance(value, float | Decimal) and value == value and value == int(value)) or (
-        isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value)
-    ):
+    elif _is_whole(value) or (isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value)):
         number = int(value)
     else:
         raise ValueError(f"expected a whole number, got {describe(value)}")
     if not low <= number <= high:
         raise ValueError(f"{number} is outside the range {low} to {high}")
     return number
+
+
+def _is_whole(value: Any) -> bool:
+    """A finite float or Decimal without a fractional part (NaNs and infinities are not)."""
+    if isinstance(value, float):
+        return math.isfinite(value) and value.is_integer()
+    if isinstance(value, Decimal):
+        return value.is_finite() and value == value.to_integral_value()
+    return False
 
 
 def coerce_big_integer(value: Any) -> int:
