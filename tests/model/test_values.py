@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import math
 from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
 import pytest
@@ -69,19 +69,6 @@ anything = st.one_of(
 )
 
 
-def is_special(value: Any) -> bool:
-    """Infinities, signalling NaNs and numbers of 23 or more integer digits."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        return False
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, ValueError):
-        return False
-    if number.is_nan():
-        return number.is_snan()
-    return number.is_infinite() or abs(number) >= Decimal(10) ** 22
-
-
 # -- decimals ---------------------------------------------------------------------------
 
 
@@ -109,7 +96,7 @@ def test_decimals_of_up_to_32_digits_round_trip(value):
     assert coerce_decimal(value, SCALE) == value
 
 
-@given(st.floats(min_value=1e27, max_value=1e300))
+@given(st.one_of(st.floats(min_value=1e27, max_value=1e300), st.integers(10**26, 10**400)))
 def test_numbers_too_large_to_hold_are_refused(value):
     with pytest.raises(ValueError, match="32 digits"):
         coerce_decimal(value, SCALE)
@@ -290,7 +277,7 @@ COERCERS: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("kind", sorted(COERCERS))
-@given(value=anything.filter(lambda v: not is_special(v)))
+@given(value=anything)
 def test_a_refused_value_raises_value_error_only(kind, value):
     with contextlib.suppress(ValueError):
         COERCERS[kind](value)

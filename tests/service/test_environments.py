@@ -307,8 +307,12 @@ def catalog(env: Environment) -> list[tuple]:
         return [tuple(r) for r in [*columns, *constraints, *indexes]]
 
 
-def test_the_env_fixture_is_an_exact_copy_of_a_created_environment(env, envs, new_name):
+def test_the_env_fixture_is_an_exact_copy_of_a_created_environment(env, envs, new_name, more_envs):
     created = envs.create(new_name())
+    stored = more_envs().open(env.name)  # the model as stored in the copy
+    assert {e.name: e for e in stored.model.entities} == {e.name: e for e in env.model.entities}
+    assert {p.name: p for p in stored.model.picklists} == {p.name: p for p in env.model.picklists}
+    assert stored.settings == env.settings
     assert catalog(env) == catalog(created)
     assert everything(env) == everything(created)
     assert {e.name: e for e in env.model.entities} == {e.name: e for e in created.model.entities}

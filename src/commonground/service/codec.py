@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from itertools import chain, repeat
 from typing import Any
 
@@ -20,13 +20,7 @@ from commonground.errors import RecordError
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import Entity
 from commonground.model.field import Field
-from commonground.model.types import (
-    INTEGER_MAX,
-    INTEGER_MIN,
-    NUMBER_DIGITS,
-    FieldType,
-    Storage,
-)
+from commonground.model.types import INTEGER_MAX, INTEGER_MIN, FieldType, Storage
 from commonground.model.values import (
     EMAIL_PATTERN,
     PHONE_PATTERN,
@@ -69,11 +63,11 @@ def canonical(model: DataModel, field: Field, value: Any) -> Any:
     if storage is Storage.STRING:
         return coerce_text(value, field.length, field.type)
     if storage is Storage.DECIMAL:
-        return _decimal(value, field.scale)
+        return coerce_decimal(value, field.scale)
     if storage is Storage.INTEGER:
-        return _whole(coerce_integer, value)
+        return coerce_integer(value)
     if storage is Storage.BIG_INTEGER:
-        return _whole(coerce_big_integer, value)
+        return coerce_big_integer(value)
     if storage is Storage.BOOLEAN:
         return coerce_boolean(value)
     if storage is Storage.DATE:
@@ -83,34 +77,10 @@ def canonical(model: DataModel, field: Field, value: Any) -> Any:
     if storage is Storage.GUID:
         return coerce_guid(value)
     if storage is Storage.LOOKUP:
-        return _whole(coerce_record_id, value)
+        return coerce_record_id(value)
     if storage is Storage.PICKLIST:
         return _picklist_value(model, field, value)
     raise ValueError(f"{field.type} values are structured; give a mapping of its parts")
-
-
-def _decimal(value: Any, scale: int) -> Decimal:
-    """coerce_decimal with room for all 32 digits a Number keeps.
-
-    The default decimal context keeps 28 digits, too few to quantize the largest Numbers, and
-    a number far too large to quantize at all is a bad value, not an arithmetic failure.
-    """
-    with localcontext() as context:
-        context.prec = 2 * NUMBER_DIGITS
-        try:
-            return coerce_decimal(value, scale)
-        except ArithmeticError:
-            raise ValueError(
-                f"{describe(value)} has more than {NUMBER_DIGITS} digits in total"
-            ) from None
-
-
-def _whole(coerce: Callable[[Any], int], value: Any) -> int:
-    """A whole-number coercer whose arithmetic failures (infinities) are bad values too."""
-    try:
-        return coerce(value)
-    except ArithmeticError:
-        raise ValueError(f"expected a whole number, got {describe(value)}") from None
 
 
 def _picklist_value(model: DataModel, field: Field, value: Any) -> int:
