@@ -55,7 +55,7 @@ class Reader:
 
     def coerce(self, field: Field, value: Any) -> Any:
         """Coerce a filter literal to the canonical value of the field it is compared with."""
-        if field.type is FieldType.LOOKUP and isinstance(value, int):
+        if field.type is FieldType.LOOKUP and type(value) is int:
             return value
         return canonical(self.model, field, value)
 

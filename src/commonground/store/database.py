@@ -20,6 +20,8 @@ from commonground.store.dialects.base import StoreDialect
 from commonground.store.tables import entity_table, system_tables
 
 CHANGE_SEQUENCE = "change"
+# OperationalErrors whose message says the database was busy or out of reach: worth a retry.
+TRANSIENT_WORDS = ("locked", "busy", "connect", "connection", "timeout", "terminating")
 
 
 def record_sequence(entity: str) -> str:
@@ -125,6 +127,8 @@ def translate_errors() -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
-        raise StoreUnavailableError(f"the database is unavailable: {exc.orig}") from exc
+        if any(word in str(exc.orig).lower() for word in TRANSIENT_WORDS):
+            raise StoreUnavailableError(f"the database is unavailable: {exc.orig}") from exc
+        raise StoreError(f"the database refused the operation: {exc.orig}") from exc
     except DBAPIError as exc:
         raise StoreError(f"the database refused the operation: {exc.orig}") from exc

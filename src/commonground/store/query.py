@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -34,7 +35,7 @@ from sqlalchemy import Date as SqlDate
 from sqlalchemy import Integer as SqlInteger
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from commonground.errors import NotFoundError
+from commonground.errors import NotFoundError, TerminalError
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import RECORD_ID, Entity
 from commonground.model.field import Field
@@ -44,8 +45,10 @@ from commonground.query.plan import Query
 from commonground.store.database import Database
 
 
-class QueryError(ValueError):
+class QueryError(TerminalError, ValueError):
     """A query names something that does not exist or combines things that do not fit."""
+
+    code = "InvalidQuery"
 
 
 @dataclass
@@ -138,8 +141,8 @@ ARITH: dict[str, Callable[[Any, Any], Any]] = {
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "mod": lambda a, b: a % b,
+    "div": lambda a, b: a / func.nullif(b, 0),  # division by zero yields null, not an error
+    "mod": lambda a, b: a % func.nullif(b, 0),
 }
 
 
@@ -180,7 +183,16 @@ def _literal(scope: Scope, value: Any, hint: Field | None) -> Any:
             raise QueryError(f"{hint.name}: {exc}") from None
         if hint.storage in (Storage.PICKLIST, Storage.LOOKUP):
             return literal(value)
+        convert = scope.db.dialect.param_converter(hint.storage)
+        if convert is not None:
+            try:
+                convert(value)  # refuse here what the column type would refuse at bind time
+            except ValueError as exc:
+                raise QueryError(f"{hint.name}: {exc}") from None
         return literal(value, type_=_column_type(scope, hint))
+    if isinstance(value, Decimal):
+        # An arithmetic operand: exact where the driver takes decimals, a float on SQLite.
+        return literal(value) if scope.db.dialect.name != "sqlite" else literal(float(value))
     return literal(value)
 
 
@@ -192,7 +204,11 @@ def _binary(scope: Scope, expr: Binary) -> Any:
     if expr.op in ("and", "or"):
         left, right = compile_expr(scope, expr.left), compile_expr(scope, expr.right)
         return and_(left, right) if expr.op == "and" else or_(left, right)
+    # Literals take the type of the field they are compared with; an arithmetic operand keeps
+    # its own (EmployeeCount mul 1.5 is a decimal product, not an integer).
     hint = _field_of(scope, expr.left) or _field_of(scope, expr.right)
+    if expr.op not in COMPARE:
+        hint = None
     left = compile_expr(scope, expr.left, hint)
     right = compile_expr(scope, expr.right, hint)
     if expr.op in COMPARE:
@@ -224,7 +240,9 @@ def _call(scope: Scope, expr: Call) -> Any:
         "trim": func.trim,
         "concat": lambda a, b: a.concat(b),
         "indexof": lambda s, t: scope.db.dialect.text_position(s, t) - 1,
-        "substring": lambda s, start, *n: func.substr(s, start + 1, *n),
+        "substring": lambda s, start, *n: func.substr(
+            s, cast(start + 1, SqlInteger), *(cast(x, SqlInteger) for x in n)
+        ),
     }
     if name in text_functions:
         return text_functions[name](*args)
