@@ -76,9 +76,10 @@ def fill(env: Environment) -> None:
 # -- create, open, names ----------------------------------------------------------------
 
 
-def test_create_lists_and_opens(envs: TrackingEnvironments, new_name, more_envs):
-    name = new_name()
-    env = envs.create(name)
+def test_create_lists_and_opens(envs: TrackingEnvironments, more_envs):
+    name = "T" + uuid.uuid4().hex[:8] + "x" * 32  # the longest name allowed: 41 characters
+    settings = EnvironmentSettings(access_mode="open", description="demo")
+    env = envs.create(name, settings)
     assert env.name == name
     assert name in envs.names()
     assert envs.open(name) is env
@@ -87,6 +88,7 @@ def test_create_lists_and_opens(envs: TrackingEnvironments, new_name, more_envs)
     other = more_envs().open(name.upper())  # a fresh object reads the model from the database
     assert other is not env
     assert other.name == name
+    assert other.settings == settings
     assert {e.name for e in other.model.entities} == {e.name for e in env.model.entities}
     assert other.query(Query("Lead")) == []  # reads work before anything was written
     assert other.changes_since("Worker", 0).changed == []
@@ -121,11 +123,6 @@ def test_invalid_environment_names_are_refused(envs: TrackingEnvironments, env):
     assert not set(envs.names()) & set(INVALID_NAMES)
 
 
-def test_longest_valid_name(envs: TrackingEnvironments):
-    name = "T" + uuid.uuid4().hex[:8] + "x" * 32  # 41 characters
-    assert envs.create(name).name == name
-
-
 def test_open_or_delete_of_a_missing_environment(envs: TrackingEnvironments, new_name):
     with pytest.raises(NotFoundError):
         envs.open(new_name())
@@ -133,22 +130,18 @@ def test_open_or_delete_of_a_missing_environment(envs: TrackingEnvironments, new
         envs.delete(new_name())
 
 
-def test_settings_are_stored(envs: TrackingEnvironments, new_name, more_envs):
-    name = new_name()
-    env = envs.create(name, EnvironmentSettings(access_mode="open", description="demo"))
-    assert more_envs().open(name).settings == EnvironmentSettings("open", "demo")
+def test_settings_are_stored(env, more_envs):
     env.set_settings(EnvironmentSettings(access_mode="restricted", description="locked"))
-    assert more_envs().open(name).settings.description == "locked"
+    assert more_envs().open(env.name).settings == EnvironmentSettings("restricted", "locked")
 
 
 # -- delete -----------------------------------------------------------------------------
 
 
 def test_delete_removes_the_environment_and_its_data(
-    envs: TrackingEnvironments, new_name, backend: Backend, more_envs
+    envs: TrackingEnvironments, env, backend: Backend, more_envs
 ):
-    name = new_name()
-    env = envs.create(name)
+    name = env.name
     env.create("Account", [account("Contoso")])
     envs.delete(name)
     assert name not in envs.names()
