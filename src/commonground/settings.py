@@ -32,6 +32,12 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLite files under the home folder.",
     ),
     Setting(
+        "rate_limit",
+        "COMMONGROUND_RATE_LIMIT",
+        "6000/300",
+        "API request budget per client: requests/seconds (0 turns the budget off).",
+    ),
+    Setting(
         "batch_size",
         "COMMONGROUND_BATCH_SIZE",
         "5000",

@@ -47,7 +47,7 @@ def main_options(
 
 def register() -> None:
     """Attach the command modules that register themselves on the app."""
-    from commonground.cli import data, demo  # noqa: F401  (they add commands to `app`)
+    from commonground.cli import data, demo, serve  # noqa: F401  (they add commands to `app`)
 
 
 def main(argv: list[str] | None = None) -> None:

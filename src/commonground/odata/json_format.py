@@ -11,7 +11,7 @@ Request bodies may set a lookup with `<Lookup>@odata.bind: "Accounts(5)"` or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,6 +23,7 @@ from commonground.model.datamodel import DataModel
 from commonground.model.entity import VERSION, Entity
 from commonground.model.types import FieldType
 from commonground.odata.naming import child_collections, lookup_value_property
+from commonground.odata.properties import collection_name
 from commonground.service.codec import Record
 
 ODATA_ANNOTATION = "@odata."
@@ -67,8 +68,8 @@ class RecordEncoder:
     entity: Entity
     ieee754_compatible: bool = False
 
-    def encode(self, record: Record, expanded: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """One record; `expanded` maps include names to their navigation property names."""
+    def encode(self, record: Record) -> dict[str, Any]:
+        """One record, with its related records under their navigation property names."""
         out: dict[str, Any] = {}
         version = record.get(VERSION)
         if version is not None:
@@ -78,7 +79,9 @@ class RecordEncoder:
             key = lookup_value_property(name) if field and field.type is FieldType.LOOKUP else name
             out[key] = json_value(value, self.ieee754_compatible)
         for include, related in record.related.items():
-            nav = (expanded or {}).get(include, include)
+            nav = include
+            if self.entity.field_or_none(include) is None:
+                nav = collection_name(self.model, self.entity, include) or include
             out[nav] = self._encode_related(include, related)
         return out
 

@@ -1,0 +1,174 @@
+"""The ASGI application: routes, error translation and the request budget.
+
+Entity sets are defined at run time by each environment's model, so one catch-all route per
+service root parses the resource path itself. Service calls block on the database, so they
+run in Starlette's thread pool; reading the body and answering stay on the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from commonground.api import reading, writing
+from commonground.api.errors import ApiError, api_error, error_response
+from commonground.api.limits import RequestBudget
+from commonground.api.payloads import json_body, json_response, service_root
+from commonground.api.resources import Resource, parse_resource
+from commonground.errors import CommonGroundError
+from commonground.odata.csdl import csdl_xml
+from commonground.odata.openapi import openapi_document
+from commonground.odata.service_document import service_document
+from commonground.service.environment import Environment
+from commonground.service.environments import Environments
+
+ROOT = "/environments/{env}/api/data/v1"
+API_USER = "api"
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Limits of the HTTP API."""
+
+    max_body_bytes: int = 16 * 1024 * 1024
+    requests_per_window: int = 6000
+    window_seconds: float = 300.0
+
+
+def create_app(environments: Environments, settings: ApiSettings | None = None) -> Any:
+    """The ASGI app serving every environment of an installation."""
+    settings = settings or ApiSettings()
+    api = Api(environments, settings)
+    routes = [
+        Route("/health", api.health, methods=["GET"]),
+        Route(ROOT, api.redirect_root, methods=["GET"]),
+        Route(f"{ROOT}/", api.service, methods=["GET"]),
+        Route(f"{ROOT}/$metadata", api.metadata, methods=["GET"]),
+        Route(f"{ROOT}/openapi.json", api.openapi, methods=["GET"]),
+        Route(
+            f"{ROOT}/{{path:path}}", api.resource, methods=["GET", "POST", "PATCH", "PUT", "DELETE"]
+        ),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            ApiError: _api_error,
+            CommonGroundError: _product_error,
+            404: _not_found,
+            405: _not_allowed,
+            Exception: _internal_error,
+        },
+    )
+    return RequestBudget(
+        app, settings.requests_per_window, settings.window_seconds, exempt=("/health",)
+    )
+
+
+class Api:
+    """The route handlers, with the installation they serve."""
+
+    def __init__(self, environments: Environments, settings: ApiSettings) -> None:
+        self.environments = environments
+        self.settings = settings
+
+    async def _env(self, request: Request) -> Environment:
+        name = request.path_params["env"]
+        env: Environment = await run_in_threadpool(self.environments.open, name)
+        return env
+
+    async def health(self, request: Request) -> Response:
+        """Liveness: answers without touching any database."""
+        return json_response({"status": "ok"})
+
+    async def redirect_root(self, request: Request) -> Response:
+        """The service root without its trailing slash."""
+        return await self.service(request)
+
+    async def service(self, request: Request) -> Response:
+        """The service document: the entity sets."""
+        env = await self._env(request)
+        return json_response(service_document(env.model, service_root(request)))
+
+    async def metadata(self, request: Request) -> Response:
+        """CSDL XML generated from the environment's model."""
+        env = await self._env(request)
+        xml = await run_in_threadpool(csdl_xml, env.model)
+        return Response(xml, media_type="application/xml", headers={"OData-Version": "4.0"})
+
+    async def openapi(self, request: Request) -> Response:
+        """An OpenAPI 3 description of this environment's service."""
+        env = await self._env(request)
+        document = await run_in_threadpool(
+            openapi_document, env.model, service_root=service_root(request)
+        )
+        return json_response(document)
+
+    async def resource(self, request: Request) -> Response:
+        """Everything under the service root that names an entity set."""
+        env = await self._env(request)
+        target = parse_resource(env.model, request.path_params["path"])
+        method = request.method
+        if method == "GET":
+            handler = reading.read_collection if target.key is None else reading.read_record
+            return await run_in_threadpool(handler, request, env, target)
+        if method == "DELETE":
+            return await run_in_threadpool(self._delete, request, env, target)
+        body = await json_body(request, self.settings.max_body_bytes)
+        write = self._writer(method, target)
+        return await run_in_threadpool(write, request, env, target, body)
+
+    def _delete(self, request: Request, env: Environment, target: Resource) -> Response:
+        if target.key is None:
+            raise ApiError(405, "MethodNotAllowed", "DELETE needs a record: use Set(<key>)")
+        if target.property is not None:
+            return writing.set_property(env, target, None, API_USER)
+        return writing.delete(request, env, target, API_USER)
+
+    def _writer(self, method: str, target: Resource) -> Callable[..., Response]:
+        if method == "POST" and target.key is None and not target.count:
+            return lambda request, env, t, body: writing.create(
+                request, env, t.entity, body, API_USER
+            )
+        if method == "PATCH" and target.key is not None and target.property is None:
+            return lambda request, env, t, body: writing.upsert(request, env, t, body, API_USER)
+        if method == "PUT" and target.property is not None:
+            return lambda request, env, t, body: writing.set_property(
+                env, t, _property_value(body), API_USER
+            )
+        raise ApiError(405, "MethodNotAllowed", f"{method} is not allowed on this resource")
+
+
+def _property_value(body: Any) -> Any:
+    if not isinstance(body, dict) or "value" not in body:
+        raise ApiError(400, "InvalidBody", 'PUT on a property takes {"value": ...}')
+    return body["value"]
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
+async def _product_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CommonGroundError)
+    return error_response(api_error(exc))
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return error_response(ApiError(404, "NotFound", f"no resource at {request.url.path}"))
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    message = f"{request.method} is not allowed on {request.url.path}"
+    return error_response(ApiError(405, "MethodNotAllowed", message))
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    return error_response(ApiError(500, "InternalError", "an unexpected error occurred"))

@@ -1,0 +1,63 @@
+"""Request and response helpers shared by the route modules."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from commonground.api.errors import ApiError
+
+ODATA_HEADERS = {"OData-Version": "4.0"}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """An OData JSON response (orjson: fast, and strict about what it serialises)."""
+    try:
+        content = orjson.dumps(body)
+    except TypeError:  # integers beyond 64 bits (OpenAPI bounds): the stdlib handles them
+        content = json.dumps(body, separators=(",", ":")).encode()
+    return Response(
+        content,
+        status_code=status,
+        media_type="application/json; odata.metadata=minimal",
+        headers={**ODATA_HEADERS, **(headers or {})},
+    )
+
+
+def service_root(request: Request) -> str:
+    """The absolute URL of the environment's service root, ending in '/'."""
+    name = request.path_params["env"]
+    return str(request.base_url) + f"environments/{name}/api/data/v1/"
+
+
+def prefer(request: Request) -> dict[str, str]:
+    """The Prefer header's preferences: name -> value ('' when it has none)."""
+    out: dict[str, str] = {}
+    for part in request.headers.get("prefer", "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name:
+            out[name.strip().lower()] = value.strip().strip('"')
+    return out
+
+
+async def json_body(request: Request, limit: int) -> Any:
+    """The parsed JSON body: 415 for another media type, 413 when too large, 400 when bad."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise ApiError(415, "UnsupportedMediaType", "the body must be application/json")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "PayloadTooLarge", f"the body is larger than {limit} bytes")
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            raise ApiError(413, "PayloadTooLarge", f"the body is larger than {limit} bytes")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, "InvalidJson", f"the body is not valid JSON: {exc}") from exc

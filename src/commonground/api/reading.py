@@ -1,0 +1,151 @@
+"""GET on entity sets, records, properties and counts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from commonground.api.errors import ApiError
+from commonground.api.paging import DEFAULT_PAGE, after_token, skip_token, sort_fields
+from commonground.api.payloads import json_response, prefer, service_root
+from commonground.api.resources import Resource
+from commonground.errors import NotFoundError
+from commonground.model.entity import RECORD_ID
+from commonground.odata.json_format import RecordEncoder, etag, json_value, version_of_etag
+from commonground.odata.naming import entity_set_name
+from commonground.odata.options import parse_query_options
+from commonground.query.expressions import Expr, Path
+from commonground.query.plan import Query
+from commonground.service.codec import Record
+from commonground.service.environment import Environment
+
+MAX_PAGE = 5000
+
+
+def read_collection(request: Request, env: Environment, resource: Resource) -> Response:
+    """A page of records with `@odata.nextLink` while more remain, and `@odata.count`."""
+    options = dict(request.query_params)
+    parsed = parse_query_options(resource.entity, env.model, options)
+    if parsed.apply is not None:
+        raise ApiError(501, "NotImplemented", "$apply is not served yet")
+    query = parsed.query
+    if resource.count:
+        return Response(str(env.count(query)), media_type="text/plain")
+    page_size = _page_size(request)
+    keyset = sort_fields(resource.entity, query)
+    if keyset is None and "$skiptoken" in options:
+        raise ApiError(400, "InvalidSkipToken", "paging needs $orderby on fields of the entity")
+    page_query = _page_query(query, options.get("$skiptoken"), keyset)
+    wanted = query.top if query.top is not None else None
+    limit = page_size if wanted is None else min(wanted, page_size)
+    records = env.query(replace(page_query, top=limit + 1))
+    more = len(records) > limit and (wanted is None or wanted > limit)
+    records = records[:limit]
+    root = service_root(request)
+    set_name = entity_set_name(resource.entity.name)
+    body: dict[str, Any] = {"@odata.context": f"{root}$metadata#{set_name}"}
+    if parsed.count:
+        body["@odata.count"] = env.count(Query(query.entity, where=query.where))
+    encoder = RecordEncoder(env.model, resource.entity, _ieee754(request))
+    extra = _read_only_for_paging(query, page_query)
+    body["value"] = [_without(encoder.encode(r), extra) for r in records]
+    if more and records and keyset is not None:
+        next_options = {k: v for k, v in options.items() if k not in ("$skiptoken", "$top")}
+        if wanted is not None:
+            next_options["$top"] = str(wanted - len(records))
+        next_options["$skiptoken"] = skip_token(query, records[-1])
+        body["@odata.nextLink"] = f"{root}{set_name}?{urlencode(next_options)}"
+    headers = (
+        {"Preference-Applied": f"odata.maxpagesize={page_size}"} if _asked_page(request) else {}
+    )
+    return json_response(body, headers=headers)
+
+
+def _page_query(query: Query, token: str | None, keyset: list[str] | None) -> Query:
+    if keyset is not None and query.select is not None:
+        query = replace(query, select=tuple(dict.fromkeys((*query.select, *keyset))))
+    if token is None:
+        return query
+    after = after_token(query, token)
+    where = after if query.where is None else query.where & after
+    return replace(query, where=where, skip=None)
+
+
+def _read_only_for_paging(query: Query, page_query: Query) -> set[str]:
+    """Fields added to a $select only to build the next link."""
+    if query.select is None or page_query.select is None:
+        return set()
+    return set(page_query.select) - set(query.select) - {RECORD_ID, "VersionNumber"}
+
+
+def _without(encoded: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    if not names:
+        return encoded
+    return {k: v for k, v in encoded.items() if k not in names}
+
+
+def _asked_page(request: Request) -> bool:
+    return "odata.maxpagesize" in prefer(request)
+
+
+def _page_size(request: Request) -> int:
+    asked = prefer(request).get("odata.maxpagesize")
+    if asked is None:
+        return DEFAULT_PAGE
+    if not asked.isdigit() or int(asked) < 1:
+        raise ApiError(400, "InvalidPreference", "odata.maxpagesize takes a positive number")
+    return min(int(asked), MAX_PAGE)
+
+
+def _ieee754(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "ieee754compatible=true" in accept.replace(" ", "").lower()
+
+
+def key_condition(resource: Resource) -> Expr:
+    """The filter that selects the record a keyed resource addresses."""
+    assert resource.key is not None
+    terms = [Path((name,)) == value for name, value in resource.key.items()]
+    condition: Expr = terms[0]
+    for term in terms[1:]:
+        condition = condition & term
+    return condition
+
+
+def find_record(env: Environment, resource: Resource, query: Query | None = None) -> Record:
+    """The record a keyed resource addresses, shaped by `query` (404 when there is none)."""
+    base = query or Query(resource.entity.name)
+    found = env.query(replace(base, where=key_condition(resource), top=1, skip=None))
+    if not found:
+        shown = ", ".join(f"{k}={v!r}" for k, v in (resource.key or {}).items())
+        raise NotFoundError(f"{resource.entity.name} record", shown)
+    return found[0]
+
+
+def read_record(request: Request, env: Environment, resource: Resource) -> Response:
+    """One record (or one of its properties); 304 when If-None-Match names its version."""
+    parsed = parse_query_options(resource.entity, env.model, dict(request.query_params))
+    record = find_record(env, resource, parsed.query)
+    version = int(record["VersionNumber"])
+    matches = request.headers.get("if-none-match")
+    if matches and not parsed.query.include and _etag_matches(matches, version):
+        return Response(status_code=304, headers={"ETag": etag(version)})
+    root = service_root(request)
+    set_name = entity_set_name(resource.entity.name)
+    context = f"{root}$metadata#{set_name}"
+    if resource.property is not None:
+        value = json_value(record.get(resource.property), _ieee754(request))
+        body = {"@odata.context": f"{context}({record[RECORD_ID]})/{resource.property}"}
+        return json_response({**body, "value": value}, headers={"ETag": etag(version)})
+    encoded = RecordEncoder(env.model, resource.entity, _ieee754(request)).encode(record)
+    body = {"@odata.context": f"{context}/$entity", **encoded}
+    return json_response(body, headers={"ETag": etag(version)})
+
+
+def _etag_matches(header: str, version: int) -> bool:
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or any(version_of_etag(t) == version for t in tags)

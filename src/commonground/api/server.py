@@ -1,0 +1,20 @@
+"""The app as uvicorn builds it in each worker process, from the settings in the environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commonground.api.app import ApiSettings, create_app
+from commonground.service.environments import Environments
+from commonground.settings import home_path, setting
+
+
+def app_from_settings() -> Any:
+    """An app over the installation named by COMMONGROUND_HOME / COMMONGROUND_DATABASE_URL."""
+    environments = Environments(home=home_path(), database_url=setting("database_url"))
+    limit = setting("rate_limit") or "6000/300"
+    count, _, window = limit.partition("/")
+    return create_app(
+        environments,
+        ApiSettings(requests_per_window=int(count), window_seconds=float(window or 300)),
+    )

@@ -1,0 +1,159 @@
+"""POST, PATCH, PUT and DELETE on records, with the Dataverse Web API's conditional semantics.
+
+PATCH on a key is an upsert; `If-Match: *` makes it update-only (404 when missing), an ETag
+in If-Match makes it a versioned update (412 when stale), `If-None-Match: *` makes it
+create-only (412 when the record exists). A POST may carry the lines of a composition
+(deep insert); header and lines are written in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from commonground.api.errors import ApiError
+from commonground.api.payloads import json_response, prefer, service_root
+from commonground.api.reading import find_record
+from commonground.api.resources import Resource, split_key_url
+from commonground.errors import ConflictError, NotFoundError
+from commonground.model.entity import RECORD_ID, VERSION, Entity
+from commonground.odata.json_format import BodyDecoder, RecordEncoder, etag, version_of_etag
+from commonground.odata.keys import parse_key
+from commonground.odata.naming import child_collections, entity_for_set, entity_set_name
+from commonground.service.environment import Environment, Transaction
+
+
+def resolve_bind(env: Environment, tx: Transaction) -> Any:
+    """A function turning `Accounts(5)` or `Accounts(AccountId='A-1')` into a RecordId."""
+
+    def resolve(url: str, index: int, field: str) -> int:
+        set_name, key_text = split_key_url(url)
+        target = entity_for_set(env.model, set_name)
+        if target is None or key_text is None:
+            raise ApiError(400, "InvalidBind", f"{field}@odata.bind: '{url}' names no record")
+        key = parse_key(target, env.model, key_text)
+        if list(key) == [RECORD_ID]:
+            return int(key[RECORD_ID])
+        return int(env.reader.get_by_key(tx.ctx.conn, target.name, key)[RECORD_ID])
+
+    return resolve
+
+
+def _representation(
+    request: Request, env: Environment, entity: Entity, record_id: int, status: int
+) -> Response:
+    """201/200 with the record when `Prefer: return=representation`, else 204."""
+    root = service_root(request)
+    location = f"{root}{entity_set_name(entity.name)}({record_id})"
+    record = env.get(entity.name, record_id)
+    headers = {"OData-EntityId": location, "ETag": etag(int(record[VERSION]))}
+    if prefer(request).get("return") != "representation":
+        return Response(status_code=204, headers={**headers, "OData-Version": "4.0"})
+    body = RecordEncoder(env.model, entity).encode(record)
+    context = f"{root}$metadata#{entity_set_name(entity.name)}/$entity"
+    return json_response({"@odata.context": context, **body}, status, headers)
+
+
+def create(request: Request, env: Environment, entity: Entity, body: Any, user: str) -> Response:
+    """POST to an entity set: one record, with deep-inserted lines if it carries them."""
+    with env.transaction(user) as tx:
+        record_id = insert_deep(env, tx, entity, body)
+    return _representation(request, env, entity, record_id, 201)
+
+
+def insert_deep(env: Environment, tx: Transaction, entity: Entity, body: Any) -> int:
+    """Insert a record and, recursively, the child records it carries; returns its RecordId."""
+    record, children = BodyDecoder(env.model, entity).decode(body, 0, resolve_bind(env, tx))
+    result = tx.create(entity.name, [record])
+    record_id = result.record_ids[0]
+    assert record_id is not None
+    collections = {c.name: c.relationship for c in child_collections(env.model, entity)}
+    for name, lines in children.items():
+        relationship = collections[name]
+        child = env.model.entity(relationship.child)
+        for line in lines:
+            if not isinstance(line, dict):
+                raise ApiError(400, "InvalidBody", f"{name}: each line must be a JSON object")
+            insert_deep(env, tx, child, {**line, f"_{relationship.field}_value": record_id})
+    return record_id
+
+
+def upsert(
+    request: Request, env: Environment, resource: Resource, body: Any, user: str
+) -> Response:
+    """PATCH on a record: update or create with the If-Match / If-None-Match semantics."""
+    if_match = request.headers.get("if-match")
+    if_none_match = request.headers.get("if-none-match")
+    entity = resource.entity
+    assert resource.key is not None
+    with env.transaction(user) as tx:
+        record, _ = BodyDecoder(env.model, entity).decode(body, 0, resolve_bind(env, tx))
+        existing = _existing(env, tx, resource)
+        if existing is None:
+            if if_match is not None:
+                raise NotFoundError(f"{entity.name} record", _shown(resource.key))
+            if list(resource.key) == [RECORD_ID]:
+                raise NotFoundError(f"{entity.name} record", _shown(resource.key))
+            created = tx.create(entity.name, [{**record, **resource.key}])
+            record_id, status = created.record_ids[0], 201
+        else:
+            if if_none_match is not None and if_none_match.strip() == "*":
+                message = "A record with matching key values already exists."
+                raise ApiError(412, "PreconditionFailed", message)
+            record_id, status = existing[0], 200
+            update = {**record, RECORD_ID: record_id}
+            if if_match is not None and if_match.strip() != "*":
+                update[VERSION] = _version(if_match)
+            tx.update(entity.name, [update])
+    assert record_id is not None
+    return _representation(request, env, entity, record_id, status)
+
+
+def _existing(env: Environment, tx: Transaction, resource: Resource) -> tuple[int, int] | None:
+    assert resource.key is not None
+    try:
+        if list(resource.key) == [RECORD_ID]:
+            found = env.reader.get(tx.ctx.conn, resource.entity.name, int(resource.key[RECORD_ID]))
+        else:
+            found = env.reader.get_by_key(tx.ctx.conn, resource.entity.name, resource.key)
+    except NotFoundError:
+        return None
+    return int(found[RECORD_ID]), int(found[VERSION])
+
+
+def _version(header: str) -> int:
+    version = version_of_etag(header)
+    if version is None:
+        raise ApiError(400, "InvalidETag", f"'{header}' is not an ETag of this service")
+    return version
+
+
+def _shown(key: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in key.items())
+
+
+def delete(request: Request, env: Environment, resource: Resource, user: str) -> Response:
+    """DELETE a record (and its composed lines); If-Match checks the version."""
+    record = find_record(env, resource)
+    if_match = request.headers.get("if-match")
+    version = _version(if_match) if if_match and if_match.strip() != "*" else None
+    try:
+        env.delete(resource.entity.name, [int(record[RECORD_ID])], [version], user=user)
+    except ConflictError as exc:
+        message = "The version of the existing record doesn't match the RowVersion provided."
+        raise ApiError(412, "PreconditionFailed", message) from exc
+    return Response(status_code=204, headers={"OData-Version": "4.0"})
+
+
+def set_property(env: Environment, resource: Resource, value: Any, user: str) -> Response:
+    """PUT `{"value": ...}` on a property, or DELETE it (sets it to null)."""
+    assert resource.property is not None
+    record = find_record(env, resource)
+    env.update(
+        resource.entity.name,
+        [{RECORD_ID: record[RECORD_ID], resource.property: value}],
+        user=user,
+    )
+    return Response(status_code=204, headers={"OData-Version": "4.0"})

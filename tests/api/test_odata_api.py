@@ -1,0 +1,190 @@
+"""The OData API against a real server process over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.etree import ElementTree
+
+import httpx
+
+ACCOUNT = {
+    "PartyType": "Organization",
+    "Source": "Default",
+    "Status": "Active",
+    "IsEmailContactAllowed": True,
+    "IsPhoneContactAllowed": False,
+}
+
+
+def account(name: str, **extra: Any) -> dict[str, Any]:
+    return {**ACCOUNT, "FullName": name, **extra}
+
+
+def create(client: httpx.Client, entity_set: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(entity_set, json=body, headers={"Prefer": "return=representation"})
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def test_service_document_and_metadata(client: httpx.Client) -> None:
+    document = client.get("").json()
+    names = {entry["name"] for entry in document["value"]}
+    assert {"Accounts", "SalesOrderLines"} <= names
+    metadata = client.get("$metadata")
+    assert metadata.status_code == 200
+    root = ElementTree.fromstring(metadata.content)
+    assert root.tag.endswith("Edmx")
+    assert client.get("openapi.json").json()["openapi"].startswith("3.")
+
+
+def test_create_read_update_delete_with_etags(client: httpx.Client) -> None:
+    created = create(client, "Accounts", account("Crud Ltd", AccountId="CRUD-1"))
+    rid, tag = created["RecordId"], created["@odata.etag"]
+    assert created["FullName"] == "Crud Ltd"
+    by_key = client.get("Accounts(AccountId='CRUD-1')")
+    assert by_key.json()["RecordId"] == rid
+    assert client.get(f"Accounts({rid})", headers={"If-None-Match": tag}).status_code == 304
+    patched = client.patch(
+        f"Accounts({rid})", json={"FullName": "Crud Two"}, headers={"If-Match": tag}
+    )
+    assert patched.status_code == 204
+    stale = client.patch(f"Accounts({rid})", json={"FullName": "Late"}, headers={"If-Match": tag})
+    assert stale.status_code == 412
+    assert stale.json()["error"]["message"]
+    assert client.get(f"Accounts({rid})/FullName").json()["value"] == "Crud Two"
+    assert client.delete(f"Accounts({rid})", headers={"If-Match": tag}).status_code == 412
+    assert client.delete(f"Accounts({rid})").status_code == 204
+    assert client.get(f"Accounts({rid})").status_code == 404
+
+
+def test_patch_by_alternate_key_is_an_upsert_with_conditions(client: httpx.Client) -> None:
+    url = "Accounts(AccountId='UPS-1')"
+    prefer = {"Prefer": "return=representation"}
+    assert (
+        client.patch(url, json=account("Only update"), headers={"If-Match": "*"}).status_code == 404
+    )
+    created = client.patch(url, json=account("Upserted"), headers=prefer)
+    assert created.status_code == 201
+    assert created.json()["AccountId"] == "UPS-1"
+    updated = client.patch(url, json={"FullName": "Again"}, headers=prefer)
+    assert updated.status_code == 200
+    assert updated.json()["FullName"] == "Again"
+    refused = client.patch(url, json={"FullName": "x"}, headers={"If-None-Match": "*"})
+    assert refused.status_code == 412
+
+
+def test_validation_errors_name_record_and_field(client: httpx.Client) -> None:
+    response = client.post("Accounts", json={"FullName": "x" * 200, "Status": "Bogus"})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    targets = {d["target"] for d in error["details"]}
+    assert {"FullName", "Status"} <= targets
+
+
+def test_bad_requests_get_fitting_statuses(client: httpx.Client) -> None:
+    bad_filter = client.get("Accounts", params={"$filter": "FullName eq"})
+    assert bad_filter.status_code == 400
+    assert "position" in bad_filter.json()["error"]["message"]
+    assert client.get("Nothings").status_code == 404
+    assert (
+        client.post("Accounts", content=b"x=1", headers={"Content-Type": "text/plain"}).status_code
+        == 415
+    )
+    assert (
+        client.post(
+            "Accounts", content=b"{nope", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
+    assert client.delete("Accounts").status_code == 405
+    big = b'{"FullName": "' + b"x" * (17 * 1024 * 1024) + b'"}'
+    assert (
+        client.post(
+            "Accounts", content=big, headers={"Content-Type": "application/json"}
+        ).status_code
+        == 413
+    )
+
+
+def test_lookups_bind_by_key_and_expand(client: httpx.Client) -> None:
+    parent = create(client, "Accounts", account("Parent Co", AccountId="BIND-1"))
+    contact = {
+        **ACCOUNT,
+        "PartyType": "Person",
+        "FullName": "Ann Bind",
+        "IsPhoneContactAllowed": True,
+        "PrimaryAccount@odata.bind": "Accounts(AccountId='BIND-1')",
+    }
+    created = create(client, "Contacts", contact)
+    assert created["_PrimaryAccount_value"] == parent["RecordId"]
+    expanded = client.get(
+        f"Accounts({parent['RecordId']})", params={"$expand": "Contacts($select=FullName)"}
+    ).json()
+    assert [c["FullName"] for c in expanded["Contacts"]] == ["Ann Bind"]
+    filtered = client.get("Contacts", params={"$filter": "PrimaryAccount/AccountId eq 'BIND-1'"})
+    assert [c["FullName"] for c in filtered.json()["value"]] == ["Ann Bind"]
+
+
+def test_deep_insert_of_header_and_lines(client: httpx.Client) -> None:
+    customer = create(client, "Accounts", account("Deep Buyer"))
+    product = create(
+        client, "Products", {"Name": "Widget", "ProductType": "Item", "Status": "Active"}
+    )
+    order = {
+        "Account@odata.bind": f"Accounts({customer['RecordId']})",
+        "OrderDate": "2026-01-02T10:00:00Z",
+        "Status": "Confirmed",
+        "TotalAmount": 0,
+        "TotalChargeAmount": 0,
+        "TotalTaxAmount": 0,
+        "SalesOrderLines": [
+            {
+                "Sequence": n,
+                "Product@odata.bind": f"Products({product['RecordId']})",
+                "DiscountAmount": 0,
+            }
+            for n in (1, 2)
+        ],
+    }
+    created = create(client, "SalesOrders", order)
+    lines = client.get(
+        "SalesOrderLines", params={"$filter": f"_SalesOrder_value eq {created['RecordId']}"}
+    ).json()["value"]
+    assert [line["Sequence"] for line in lines] == [1, 2]
+
+
+def test_paging_follows_next_links_without_gaps_or_repeats(client: httpx.Client) -> None:
+    for n in range(7):
+        create(client, "Accounts", account(f"Page {n % 3}", AccountId=f"PAGE-{n}"))
+    url: str | None = "Accounts"
+    params: dict[str, str] | None = {
+        "$filter": "startswith(AccountId,'PAGE-')",
+        "$orderby": "FullName desc",
+        "$count": "true",
+    }
+    seen: list[str] = []
+    first = True
+    while url:
+        page = client.get(url, params=params, headers={"Prefer": "odata.maxpagesize=3"}).json()
+        if first:
+            assert page["@odata.count"] == 7
+            first = False
+        seen += [r["AccountId"] for r in page["value"]]
+        url, params = page.get("@odata.nextLink"), None
+        if len(seen) == 3:
+            create(client, "Accounts", account("Page 9", AccountId="PAGE-late"))
+    assert sorted(seen) == sorted({*seen})
+    assert {f"PAGE-{n}" for n in range(7)} <= set(seen)
+
+
+def test_count_endpoint_and_top(client: httpx.Client) -> None:
+    for n in range(3):
+        create(client, "Accounts", account(f"Count {n}", AccountId=f"CNT-{n}"))
+    count = client.get("Accounts/$count", params={"$filter": "startswith(AccountId,'CNT-')"})
+    assert count.text == "3"
+    top = client.get(
+        "Accounts", params={"$filter": "startswith(AccountId,'CNT-')", "$top": "2"}
+    ).json()
+    assert len(top["value"]) == 2
+    assert "@odata.nextLink" not in top
