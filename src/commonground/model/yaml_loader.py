@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -185,6 +186,7 @@ def standard_entities() -> list[Entity]:
     return out
 
 
+@cache
 def standard_model() -> DataModel:
-    """The standard entities and picklists, checked together."""
+    """The standard entities and picklists, checked together (read once: models are immutable)."""
     return DataModel(standard_entities(), standard_picklists())
