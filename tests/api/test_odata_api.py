@@ -188,3 +188,27 @@ def test_count_endpoint_and_top(client: httpx.Client) -> None:
     ).json()
     assert len(top["value"]) == 2
     assert "@odata.nextLink" not in top
+
+
+def test_change_tracking_with_delta_links(client: httpx.Client) -> None:
+    create(client, "Products", {"Name": "Tracked A", "ProductType": "Item", "Status": "Active"})
+    first = client.get("Products", headers={"Prefer": "odata.track-changes"})
+    assert first.status_code == 200
+    names = {p["Name"] for p in first.json()["value"]}
+    assert "Tracked A" in names
+    delta = first.json()["@odata.deltaLink"]
+    assert "deltatoken=" in delta
+    unchanged = client.get(delta).json()
+    assert unchanged["value"] == []
+    b = create(client, "Products", {"Name": "Tracked B", "ProductType": "Item", "Status": "Active"})
+    a = client.get("Products", params={"$filter": "Name eq 'Tracked A'"}).json()["value"][0]
+    assert client.delete(f"Products({a['RecordId']})").status_code == 204
+    changes = client.get(unchanged["@odata.deltaLink"]).json()
+    changed = [v for v in changes["value"] if "reason" not in v]
+    deleted = [v for v in changes["value"] if v.get("reason") == "deleted"]
+    assert [c["RecordId"] for c in changed] == [b["RecordId"]]
+    assert [d["id"].rsplit("/", 1)[-1] for d in deleted] == [f"Products({a['RecordId']})"]
+    refused = client.get(
+        "Products", params={"$filter": "Name eq 'x'"}, headers={"Prefer": "odata.track-changes"}
+    )
+    assert refused.status_code == 400

@@ -22,6 +22,7 @@ from commonground.query.expressions import Expr, Path
 from commonground.query.plan import Query
 from commonground.service.codec import Record
 from commonground.service.environment import Environment
+from commonground.store.changes import current_position
 
 MAX_PAGE = 5000
 
@@ -29,6 +30,10 @@ MAX_PAGE = 5000
 def read_collection(request: Request, env: Environment, resource: Resource) -> Response:
     """A page of records with `@odata.nextLink` while more remain, and `@odata.count`."""
     options = dict(request.query_params)
+    if "$deltatoken" in options:
+        return read_changes(request, env, resource, options["$deltatoken"])
+    if "odata.track-changes" in prefer(request):
+        return start_tracking(request, env, resource, options)
     parsed = parse_query_options(resource.entity, env.model, options)
     if parsed.apply is not None:
         raise ApiError(501, "NotImplemented", "$apply is not served yet")
@@ -149,3 +154,60 @@ def read_record(request: Request, env: Environment, resource: Resource) -> Respo
 def _etag_matches(header: str, version: int) -> bool:
     tags = [t.strip() for t in header.split(",")]
     return "*" in tags or any(version_of_etag(t) == version for t in tags)
+
+
+TRACKING_REFUSES = ("$filter", "$orderby", "$expand", "$top", "$skip", "$apply", "$count")
+
+
+def start_tracking(
+    request: Request, env: Environment, resource: Resource, options: dict[str, str]
+) -> Response:
+    """Every record now, and a delta link that later returns what changed since this read."""
+    refused = [name for name in TRACKING_REFUSES if name in options]
+    if refused:
+        message = f"odata.track-changes cannot be combined with {', '.join(refused)}"
+        raise ApiError(400, "InvalidQuery", message)
+    with env.reading() as conn:
+        token = current_position(env.db, conn)
+        records = [r for batch in env.reader.scan(conn, resource.entity.name) for r in batch]
+    return _delta_page(request, env, resource, records, [], token, more=False)
+
+
+def read_changes(
+    request: Request, env: Environment, resource: Resource, token_text: str
+) -> Response:
+    """What changed after a delta token: changed records, then deleted-entity entries."""
+    if not token_text.isdigit():
+        raise ApiError(400, "InvalidDeltaToken", "$deltatoken is not one this service issued")
+    changes = env.changes_since(resource.entity.name, int(token_text), _page_size(request))
+    return _delta_page(
+        request, env, resource, changes.changed, changes.deleted, changes.token, changes.more
+    )
+
+
+def _delta_page(
+    request: Request,
+    env: Environment,
+    resource: Resource,
+    records: list[Record],
+    deleted: list[Any],
+    token: int,
+    more: bool,
+) -> Response:
+    root = service_root(request)
+    set_name = entity_set_name(resource.entity.name)
+    encoder = RecordEncoder(env.model, resource.entity, _ieee754(request))
+    value: list[dict[str, Any]] = [encoder.encode(r) for r in records]
+    value += [
+        {
+            "@odata.context": f"{root}$metadata#{set_name}/$deletedEntity",
+            "id": f"{root}{set_name}({stone.record_id})",
+            "reason": "deleted",
+            **({"key": stone.record_key} if stone.record_key else {}),
+        }
+        for stone in deleted
+    ]
+    body: dict[str, Any] = {"@odata.context": f"{root}$metadata#{set_name}/$delta", "value": value}
+    link = f"{root}{set_name}?{urlencode({'$deltatoken': str(token)})}"
+    body["@odata.nextLink" if more else "@odata.deltaLink"] = link
+    return json_response(body, headers={"Preference-Applied": "odata.track-changes"})
