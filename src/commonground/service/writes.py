@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from commonground.errors import ConflictError, RecordError, RecordValidationError
 from commonground.model.entity import (
@@ -145,6 +145,7 @@ class BatchWriter:
         self.errors: list[RecordError] = []
         self.failed: set[int] = set()
         self.fetched: list[str] = [RECORD_ID, VERSION]
+        self.width = 1  # stored rows hold the match columns first, then `fetched`
         self.plan = Plan()
 
     def fail(self, position: int, field_name: str | None, message: str, code: str) -> None:
@@ -206,7 +207,8 @@ class BatchWriter:
                 row = existing.get(group.keys[i])
                 expected = group.expected[i] or 0
                 if row is not None:
-                    return ConflictError(self.entity.name, int(row[0]), expected, int(row[1]))
+                    w = self.width
+                    return ConflictError(self.entity.name, int(row[w]), expected, int(row[w + 1]))
         return ConflictError(self.entity.name, 0, 0, None)
 
     # -- encoding ------------------------------------------------------------------------
@@ -326,8 +328,11 @@ class BatchWriter:
         rows = rows_store.fetch_by_values(
             self.ctx.conn, self.table, match, list(wanted), self.fetched
         )
-        width = len(match)
-        return {row[:width]: row[width:] for row in rows}
+        self.width = len(match)
+        if self.width == 1:  # 1-tuples of the key column, built in C
+            return dict(zip(zip(map(itemgetter(0), rows)), rows, strict=True))
+        pick = itemgetter(*range(self.width))
+        return {pick(row): row for row in rows}
 
     def _plan(
         self,
@@ -339,8 +344,10 @@ class BatchWriter:
         plan = Plan()
         seen: set[tuple[Any, ...]] = set()
         for group in groups:
-            indexes = [self.fetched.index(c) for c in group.columns]
+            indexes = [self.width + self.fetched.index(c) for c in group.columns]
             compare = itemgetter(*indexes) if indexes else None
+            if len(groups) == 1 and self._plan_fast(plan, group, compare, mode, match, existing):
+                continue
             for i, position in enumerate(group.positions):
                 if position in self.failed:
                     continue
@@ -359,7 +366,7 @@ class BatchWriter:
                     message = f"a record with {', '.join(match)} = {value} already exists"
                     self.fail(position, ", ".join(match), message, "DuplicateKey")
                     continue
-                record_id, version = int(stored[0]), int(stored[1])
+                record_id, version = int(stored[self.width]), int(stored[self.width + 1])
                 if group.expected[i] is not None and group.expected[i] != version:
                     message = f"expected version {group.expected[i]}, the record is at {version}"
                     self.fail(position, VERSION, message, "Conflict")
@@ -369,6 +376,43 @@ class BatchWriter:
                 else:
                     plan.unchanged[position] = (record_id, version)
         return plan
+
+    def _plan_fast(
+        self,
+        plan: Plan,
+        group: Group,
+        compare: Any,
+        mode: WriteMode,
+        match: list[str],
+        existing: dict[tuple[Any, ...], tuple[Any, ...]],
+    ) -> bool:
+        """The plan of a clean batch in a few whole-list passes; False when the batch needs
+        the careful path (failures, versions to check, missing or repeated keys, creates)."""
+        keys = group.keys
+        count = len(keys)
+        clean = (
+            mode is not WriteMode.CREATE
+            and None not in keys
+            and group.expected.count(None) == count
+            and not self.failed.intersection(group.positions)
+            and len(set(keys)) == count
+        )
+        if not clean or compare is None or len(group.columns) < 2:
+            return False
+        stored = list(map(existing.get, cast(list[tuple[Any, ...]], keys)))
+        rows, positions, w = group.rows, group.positions, self.width
+        found = [i for i in range(count) if stored[i] is not None]
+        for i in [i for i in range(count) if stored[i] is None]:
+            self._plan_new(plan, group, i, mode, match)
+        same = [compare(stored[i]) == rows[i] for i in found]
+        for i, unchanged in zip(found, same, strict=True):
+            row = stored[i]
+            assert row is not None
+            if unchanged:
+                plan.unchanged[positions[i]] = (int(row[w]), int(row[w + 1]))
+            else:
+                plan.updates.append((group, i, int(row[w])))
+        return True
 
     def _plan_new(
         self, plan: Plan, group: Group, i: int, mode: WriteMode, match: list[str]
