@@ -7,7 +7,6 @@ run in Starlette's thread pool; reading the body and answering stay on the event
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from commonground.api import reading, writing
+from commonground.api import batch, dispatch
 from commonground.api.errors import ApiError, api_error, error_response
 from commonground.api.limits import RequestBudget
-from commonground.api.payloads import json_body, json_response, service_root
-from commonground.api.resources import Resource, parse_resource
+from commonground.api.payloads import json_body, json_response, read_body, service_root
 from commonground.errors import CommonGroundError
 from commonground.odata.csdl import csdl_xml
 from commonground.odata.openapi import openapi_document
@@ -30,7 +28,6 @@ from commonground.service.environment import Environment
 from commonground.service.environments import Environments
 
 ROOT = "/environments/{env}/api/data/v1"
-API_USER = "api"
 
 
 @dataclass(frozen=True)
@@ -52,6 +49,7 @@ def create_app(environments: Environments, settings: ApiSettings | None = None) 
         Route(f"{ROOT}/", api.service, methods=["GET"]),
         Route(f"{ROOT}/$metadata", api.metadata, methods=["GET"]),
         Route(f"{ROOT}/openapi.json", api.openapi, methods=["GET"]),
+        Route(f"{ROOT}/$batch", api.batch, methods=["POST"]),
         Route(
             f"{ROOT}/{{path:path}}", api.resource, methods=["GET", "POST", "PATCH", "PUT", "DELETE"]
         ),
@@ -111,44 +109,20 @@ class Api:
         return json_response(document)
 
     async def resource(self, request: Request) -> Response:
-        """Everything under the service root that names an entity set."""
+        """Everything under the service root that names an entity set (or a bound action)."""
         env = await self._env(request)
-        target = parse_resource(env.model, request.path_params["path"])
-        method = request.method
-        if method == "GET":
-            handler = reading.read_collection if target.key is None else reading.read_record
-            return await run_in_threadpool(handler, request, env, target)
-        if method == "DELETE":
-            return await run_in_threadpool(self._delete, request, env, target)
-        body = await json_body(request, self.settings.max_body_bytes)
-        write = self._writer(method, target)
-        return await run_in_threadpool(write, request, env, target, body)
+        target = dispatch.route(env.model, request.path_params["path"])
+        body = None
+        if dispatch.needs_body(request.method):
+            body = await json_body(request, self.settings.max_body_bytes)
+        return await run_in_threadpool(dispatch.execute, request, env, target, body)
 
-    def _delete(self, request: Request, env: Environment, target: Resource) -> Response:
-        if target.key is None:
-            raise ApiError(405, "MethodNotAllowed", "DELETE needs a record: use Set(<key>)")
-        if target.property is not None:
-            return writing.set_property(env, target, None, API_USER)
-        return writing.delete(request, env, target, API_USER)
-
-    def _writer(self, method: str, target: Resource) -> Callable[..., Response]:
-        if method == "POST" and target.key is None and not target.count:
-            return lambda request, env, t, body: writing.create(
-                request, env, t.entity, body, API_USER
-            )
-        if method == "PATCH" and target.key is not None and target.property is None:
-            return lambda request, env, t, body: writing.upsert(request, env, t, body, API_USER)
-        if method == "PUT" and target.property is not None:
-            return lambda request, env, t, body: writing.set_property(
-                env, t, _property_value(body), API_USER
-            )
-        raise ApiError(405, "MethodNotAllowed", f"{method} is not allowed on this resource")
-
-
-def _property_value(body: Any) -> Any:
-    if not isinstance(body, dict) or "value" not in body:
-        raise ApiError(400, "InvalidBody", 'PUT on a property takes {"value": ...}')
-    return body["value"]
+    async def batch(self, request: Request) -> Response:
+        """`$batch`: many requests in one, in the JSON or the multipart/mixed format."""
+        env = await self._env(request)
+        raw = await read_body(request, self.settings.max_body_bytes)
+        content_type = request.headers.get("content-type", "")
+        return await run_in_threadpool(batch.run, request, env, content_type, raw)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:

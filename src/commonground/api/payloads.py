@@ -49,6 +49,11 @@ async def json_body(request: Request, limit: int) -> Any:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json":
         raise ApiError(415, "UnsupportedMediaType", "the body must be application/json")
+    return parse_json(await read_body(request, limit))
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body: 413 when larger than `limit` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, "PayloadTooLarge", f"the body is larger than {limit} bytes")
@@ -57,6 +62,11 @@ async def json_body(request: Request, limit: int) -> Any:
         raw += chunk
         if len(raw) > limit:
             raise ApiError(413, "PayloadTooLarge", f"the body is larger than {limit} bytes")
+    return raw
+
+
+def parse_json(raw: bytes) -> Any:
+    """A JSON body: 400 when it is not valid JSON."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

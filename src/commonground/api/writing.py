@@ -8,6 +8,8 @@ create-only (412 when the record exists). A POST may carry the lines of a compos
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.requests import Request
@@ -15,14 +17,26 @@ from starlette.responses import Response
 
 from commonground.api.errors import ApiError
 from commonground.api.payloads import json_response, prefer, service_root
-from commonground.api.reading import find_record
+from commonground.api.reading import key_condition
 from commonground.api.resources import Resource, split_key_url
 from commonground.errors import ConflictError, NotFoundError
 from commonground.model.entity import RECORD_ID, VERSION, Entity
 from commonground.odata.json_format import BodyDecoder, RecordEncoder, etag, version_of_etag
 from commonground.odata.keys import parse_key
 from commonground.odata.naming import child_collections, entity_for_set, entity_set_name
+from commonground.query.plan import Query
+from commonground.service.codec import Record
 from commonground.service.environment import Environment, Transaction
+
+
+@contextmanager
+def writing(env: Environment, user: str, tx: Transaction | None) -> Iterator[Transaction]:
+    """The caller's transaction (a batch change set), or one of the request's own."""
+    if tx is not None:
+        yield tx
+        return
+    with env.transaction(user) as own:
+        yield own
 
 
 def resolve_bind(env: Environment, tx: Transaction) -> Any:
@@ -42,12 +56,16 @@ def resolve_bind(env: Environment, tx: Transaction) -> Any:
 
 
 def _representation(
-    request: Request, env: Environment, entity: Entity, record_id: int, status: int
+    request: Request, tx: Transaction, entity: Entity, record_id: int, status: int
 ) -> Response:
-    """201/200 with the record when `Prefer: return=representation`, else 204."""
+    """201/200 with the record when `Prefer: return=representation`, else 204.
+
+    The record is read inside the write transaction, so a change set sees its own writes.
+    """
+    env = tx.env
     root = service_root(request)
     location = f"{root}{entity_set_name(entity.name)}({record_id})"
-    record = env.get(entity.name, record_id)
+    record = tx.get(entity.name, record_id)
     headers = {"OData-EntityId": location, "ETag": etag(int(record[VERSION]))}
     if prefer(request).get("return") != "representation":
         return Response(status_code=204, headers={**headers, "OData-Version": "4.0"})
@@ -56,11 +74,18 @@ def _representation(
     return json_response({"@odata.context": context, **body}, status, headers)
 
 
-def create(request: Request, env: Environment, entity: Entity, body: Any, user: str) -> Response:
+def create(
+    request: Request,
+    env: Environment,
+    entity: Entity,
+    body: Any,
+    user: str,
+    tx: Transaction | None = None,
+) -> Response:
     """POST to an entity set: one record, with deep-inserted lines if it carries them."""
-    with env.transaction(user) as tx:
-        record_id = insert_deep(env, tx, entity, body)
-    return _representation(request, env, entity, record_id, 201)
+    with writing(env, user, tx) as t:
+        record_id = insert_deep(env, t, entity, body)
+        return _representation(request, t, entity, record_id, 201)
 
 
 def insert_deep(env: Environment, tx: Transaction, entity: Entity, body: Any) -> int:
@@ -81,22 +106,27 @@ def insert_deep(env: Environment, tx: Transaction, entity: Entity, body: Any) ->
 
 
 def upsert(
-    request: Request, env: Environment, resource: Resource, body: Any, user: str
+    request: Request,
+    env: Environment,
+    resource: Resource,
+    body: Any,
+    user: str,
+    tx: Transaction | None = None,
 ) -> Response:
     """PATCH on a record: update or create with the If-Match / If-None-Match semantics."""
     if_match = request.headers.get("if-match")
     if_none_match = request.headers.get("if-none-match")
     entity = resource.entity
     assert resource.key is not None
-    with env.transaction(user) as tx:
-        record, _ = BodyDecoder(env.model, entity).decode(body, 0, resolve_bind(env, tx))
-        existing = _existing(env, tx, resource)
+    with writing(env, user, tx) as t:
+        record, _ = BodyDecoder(env.model, entity).decode(body, 0, resolve_bind(env, t))
+        existing = _existing(env, t, resource)
         if existing is None:
             if if_match is not None:
                 raise NotFoundError(f"{entity.name} record", _shown(resource.key))
             if list(resource.key) == [RECORD_ID]:
                 raise NotFoundError(f"{entity.name} record", _shown(resource.key))
-            created = tx.create(entity.name, [{**record, **resource.key}])
+            created = t.create(entity.name, [{**record, **resource.key}])
             record_id, status = created.record_ids[0], 201
         else:
             if if_none_match is not None and if_none_match.strip() == "*":
@@ -106,9 +136,9 @@ def upsert(
             update = {**record, RECORD_ID: record_id}
             if if_match is not None and if_match.strip() != "*":
                 update[VERSION] = _version(if_match)
-            tx.update(entity.name, [update])
-    assert record_id is not None
-    return _representation(request, env, entity, record_id, status)
+            t.update(entity.name, [update])
+        assert record_id is not None
+        return _representation(request, t, entity, record_id, status)
 
 
 def _existing(env: Environment, tx: Transaction, resource: Resource) -> tuple[int, int] | None:
@@ -134,26 +164,42 @@ def _shown(key: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in key.items())
 
 
-def delete(request: Request, env: Environment, resource: Resource, user: str) -> Response:
+def find_in(tx: Transaction, resource: Resource) -> Record:
+    """The record a keyed resource addresses, read in the write transaction (404 if none)."""
+    query = Query(resource.entity.name, where=key_condition(resource), top=1)
+    found = tx.env.reader.query(tx.ctx.conn, query)
+    if not found:
+        shown = ", ".join(f"{k}={v!r}" for k, v in (resource.key or {}).items())
+        raise NotFoundError(f"{resource.entity.name} record", shown)
+    return found[0]
+
+
+def delete(
+    request: Request,
+    env: Environment,
+    resource: Resource,
+    user: str,
+    tx: Transaction | None = None,
+) -> Response:
     """DELETE a record (and its composed lines); If-Match checks the version."""
-    record = find_record(env, resource)
     if_match = request.headers.get("if-match")
     version = _version(if_match) if if_match and if_match.strip() != "*" else None
     try:
-        env.delete(resource.entity.name, [int(record[RECORD_ID])], [version], user=user)
+        with writing(env, user, tx) as t:
+            record = find_in(t, resource)
+            t.delete(resource.entity.name, [int(record[RECORD_ID])], [version])
     except ConflictError as exc:
         message = "The version of the existing record doesn't match the RowVersion provided."
         raise ApiError(412, "PreconditionFailed", message) from exc
     return Response(status_code=204, headers={"OData-Version": "4.0"})
 
 
-def set_property(env: Environment, resource: Resource, value: Any, user: str) -> Response:
+def set_property(
+    env: Environment, resource: Resource, value: Any, user: str, tx: Transaction | None = None
+) -> Response:
     """PUT `{"value": ...}` on a property, or DELETE it (sets it to null)."""
     assert resource.property is not None
-    record = find_record(env, resource)
-    env.update(
-        resource.entity.name,
-        [{RECORD_ID: record[RECORD_ID], resource.property: value}],
-        user=user,
-    )
+    with writing(env, user, tx) as t:
+        record = find_in(t, resource)
+        t.update(resource.entity.name, [{RECORD_ID: record[RECORD_ID], resource.property: value}])
     return Response(status_code=204, headers={"OData-Version": "4.0"})
