@@ -212,3 +212,62 @@ def test_change_tracking_with_delta_links(client: httpx.Client) -> None:
         "Products", params={"$filter": "Name eq 'x'"}, headers={"Prefer": "odata.track-changes"}
     )
     assert refused.status_code == 400
+
+
+def test_apply_groups_and_counts_by_status(client: httpx.Client) -> None:
+    for n, status in enumerate(["Active", "Active", "Inactive"]):
+        create(client, "Accounts", account(f"Agg {n}", AccountId=f"AGG-{n}", Status=status))
+    apply = "filter(startswith(AccountId,'AGG-'))/groupby((Status),aggregate($count as Count))"
+    response = client.get("Accounts", params={"$apply": apply, "$orderby": "Count desc"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["@odata.context"].endswith("$metadata#Accounts(Status,Count)")
+    assert body["value"] == [{"Status": "Active", "Count": 2}, {"Status": "Inactive", "Count": 1}]
+    assert "@odata.nextLink" not in body
+    only_filter = client.get("Accounts", params={"$apply": "filter(AccountId eq 'AGG-2')"})
+    assert [a["FullName"] for a in only_filter.json()["value"]] == ["Agg 2"]
+    refused = client.get("Accounts", params={"$apply": apply, "$count": "true"})
+    assert refused.status_code == 400
+
+
+def test_apply_sums_decimals_with_a_filter_and_nests_grouped_parts(client: httpx.Client) -> None:
+    amounts = [("0.10", "Oslo"), ("0.20", "Oslo"), ("1234567.89", "Bergen")]
+    for n, (amount, city) in enumerate(amounts):
+        body = account(
+            f"Sum {n}",
+            AccountId=f"SUM-{n}",
+            CreditLimitAmount={"Amount": amount},
+            MailingPostalAddress={"City": city},
+        )
+        create(client, "Accounts", body)
+    apply = (
+        "filter(startswith(AccountId,'SUM-') and CreditLimitAmount/Amount lt 1000)"
+        "/aggregate(CreditLimitAmount/Amount with sum as Total, $count as Count)"
+    )
+    body = client.get("Accounts", params={"$apply": apply}).json()
+    assert body["value"] == [{"Total": 0.3, "Count": 2}]
+    exact = client.get(
+        "Accounts",
+        params={"$apply": apply},
+        headers={"Accept": "application/json;IEEE754Compatible=true"},
+    ).json()
+    assert exact["value"] == [{"Total": "0.300000", "Count": 2}]
+    grouped = client.get(
+        "Accounts",
+        params={
+            "$apply": "filter(startswith(AccountId,'SUM-'))/groupby((MailingPostalAddress/City,"
+            "ParentAccount),aggregate(CreditLimitAmount/Amount with max as Most))",
+            "$orderby": "MailingPostalAddress/City",
+            "$top": "1",
+        },
+    ).json()
+    assert grouped["@odata.context"].endswith(
+        "#Accounts(MailingPostalAddress(City),_ParentAccount_value,Most)"
+    )
+    assert grouped["value"] == [
+        {
+            "MailingPostalAddress": {"City": "Bergen"},
+            "_ParentAccount_value": None,
+            "Most": 1234567.89,
+        }
+    ]

@@ -15,9 +15,11 @@ from commonground.api.payloads import json_response, prefer, service_root
 from commonground.api.resources import Resource
 from commonground.errors import NotFoundError
 from commonground.model.entity import RECORD_ID
+from commonground.odata.groups import context_properties, encode_groups
 from commonground.odata.json_format import RecordEncoder, etag, json_value, version_of_etag
 from commonground.odata.naming import entity_set_name
-from commonground.odata.options import parse_query_options
+from commonground.odata.options import ParsedOptions, parse_query_options
+from commonground.query.aggregate import Apply
 from commonground.query.expressions import Expr, Path
 from commonground.query.plan import Query
 from commonground.service.codec import Record
@@ -25,6 +27,7 @@ from commonground.service.environment import Environment
 from commonground.store.changes import current_position
 
 MAX_PAGE = 5000
+MAX_GROUPS = 5000  # groups in one $apply response, which is never paged
 
 
 def read_collection(request: Request, env: Environment, resource: Resource) -> Response:
@@ -35,8 +38,10 @@ def read_collection(request: Request, env: Environment, resource: Resource) -> R
     if "odata.track-changes" in prefer(request):
         return start_tracking(request, env, resource, options)
     parsed = parse_query_options(resource.entity, env.model, options)
-    if parsed.apply is not None:
-        raise ApiError(501, "NotImplemented", "$apply is not served yet")
+    if parsed.apply is not None and (parsed.apply.group_by or parsed.apply.aggregates):
+        return read_groups(request, env, resource, parsed.apply, parsed)
+    if parsed.apply is not None:  # filter() alone: records, as with $filter
+        parsed = replace(parsed, query=replace(parsed.query, where=parsed.apply.filter))
     query = parsed.query
     if resource.count:
         return Response(str(env.count(query)), media_type="text/plain")
@@ -68,6 +73,29 @@ def read_collection(request: Request, env: Environment, resource: Resource) -> R
         {"Preference-Applied": f"odata.maxpagesize={page_size}"} if _asked_page(request) else {}
     )
     return json_response(body, headers=headers)
+
+
+def read_groups(
+    request: Request, env: Environment, resource: Resource, apply: Apply, parsed: ParsedOptions
+) -> Response:
+    """The groups of `$apply`, all in one response: at most MAX_GROUPS of them.
+
+    Groups are not paged (there is no stable key to resume after), so a response never has
+    an `@odata.nextLink`; a request for more than MAX_GROUPS groups gets the first MAX_GROUPS
+    in the requested order. Use `$top`/`$skip` or a narrower filter() to see the others.
+    """
+    if resource.count or parsed.count:
+        raise ApiError(400, "InvalidQuery", "$count cannot be combined with $apply")
+    query = parsed.query
+    top = MAX_GROUPS if query.top is None else min(query.top, MAX_GROUPS)
+    groups = env.aggregate(resource.entity.name, apply, query.order_by, top, query.skip)
+    set_name = entity_set_name(resource.entity.name)
+    shape = context_properties(env.model, resource.entity, apply)
+    body = {
+        "@odata.context": f"{service_root(request)}$metadata#{set_name}({shape})",
+        "value": encode_groups(groups, _ieee754(request)),
+    }
+    return json_response(body)
 
 
 def _page_query(query: Query, token: str | None, keyset: list[str] | None) -> Query:

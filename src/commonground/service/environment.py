@@ -26,7 +26,8 @@ from commonground.model.entity import RECORD_ID, TITLE_FIELD, Entity
 from commonground.model.field import Field
 from commonground.model.picklist import Picklist
 from commonground.model.types import WIDENINGS, FieldType, Storage
-from commonground.query.plan import Query
+from commonground.query.aggregate import Apply
+from commonground.query.plan import Order, Query
 from commonground.service.codec import EntityCodec, Record, canonical
 from commonground.service.context import WriteContext
 from commonground.service.deletes import delete_records
@@ -237,6 +238,18 @@ class Environment:
         """How many records a query's filter matches."""
         with self.reading() as conn:
             return self.reader.count(conn, query)
+
+    def aggregate(
+        self,
+        entity: str,
+        apply: Apply,
+        order_by: Sequence[Order] = (),
+        top: int | None = None,
+        skip: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The groups of an aggregation plan (`$apply`), in one read transaction."""
+        with self.reading() as conn:
+            return self.reader.aggregate(conn, entity, apply, order_by, top, skip)
 
     def get(self, entity: str, record_id: int) -> Record:
         """One record by RecordId."""

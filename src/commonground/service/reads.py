@@ -7,7 +7,7 @@ queries, not 1,001.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +18,11 @@ from commonground.model.datamodel import DataModel
 from commonground.model.entity import RECORD_ID, VERSION, Entity
 from commonground.model.field import Field
 from commonground.model.types import FieldType
+from commonground.query.aggregate import Apply
 from commonground.query.expressions import Expr, Path
-from commonground.query.plan import Include, Query
+from commonground.query.plan import Include, Order, Query
 from commonground.service.codec import EntityCodec, Record, canonical
+from commonground.store.aggregate import RowReader, compile_apply
 from commonground.store.changes import Tombstone, changes_since
 from commonground.store.database import Database
 from commonground.store.query import QueryError, child_relationship, compile_query, count_query
@@ -72,6 +74,28 @@ class Reader:
     def count(self, conn: Connection, query: Query) -> int:
         """How many records the query's filter matches."""
         return int(conn.execute(count_query(self.db, self.model, query, self.coerce)).scalar() or 0)
+
+    def aggregate(
+        self,
+        conn: Connection,
+        entity: str,
+        apply: Apply,
+        order_by: Sequence[Order] = (),
+        top: int | None = None,
+        skip: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The groups an aggregation plan makes, one object per group.
+
+        Grouping values sit under their paths (`{"MailingPostalAddress": {"City": ...}}`),
+        aggregates under their aliases; a grouped lookup's RecordId sits under `_<Lookup>_value`,
+        picklists show item names.
+        """
+        definition = self.model.entity(entity)
+        statement, outputs = compile_apply(
+            self.db, self.model, definition.name, apply, order_by, top, self.coerce, skip
+        )
+        reader = RowReader(self.model, outputs)
+        return [reader.read(row) for row in conn.execute(statement)]
 
     def get(self, conn: Connection, entity_name: str, record_id: int) -> Record:
         """One record by RecordId; NotFoundError if there is none."""
