@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -111,3 +112,328 @@ def test_bulk_create_of_1000_records_is_one_fast_request(client: httpx.Client) -
     count = client.get("Accounts/$count", params={"$filter": "startswith(FullName, 'Speed ')"})
     assert count.text == "1000"
     print(f"CreateMultiple: 1000 records in {elapsed * 1000:.0f} ms")
+
+
+# -- $batch, JSON format ---------------------------------------------------------------------
+
+
+def json_batch(client: httpx.Client, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    response = client.post("$batch", json={"requests": requests})
+    assert response.status_code == 200, response.text
+    responses: list[dict[str, Any]] = response.json()["responses"]
+    return responses
+
+
+def test_json_batch_runs_reads_and_writes_in_order(client: httpx.Client) -> None:
+    json_headers = {"Content-Type": "application/json"}
+    responses = json_batch(
+        client,
+        [
+            {
+                "id": "a",
+                "method": "POST",
+                "url": "Accounts",
+                "headers": json_headers,
+                "body": account("Jb One", AccountId="JB-1"),
+            },
+            {"id": "b", "method": "GET", "url": "Accounts(AccountId='JB-1')?$select=FullName"},
+            {
+                "id": "c",
+                "method": "PATCH",
+                "url": "Accounts(AccountId='JB-1')",
+                "headers": {**json_headers, "Prefer": "return=representation"},
+                "body": {"FullName": "Jb Uno"},
+            },
+            {"id": "d", "method": "GET", "url": "Nothings"},
+            {
+                "id": "e",
+                "method": "GET",
+                "url": "Accounts/$count?$filter=startswith(FullName,'Jb ')",
+            },
+        ],
+    )
+    assert [r["id"] for r in responses] == ["a", "b", "c", "d", "e"]
+    assert [r["status"] for r in responses] == [204, 200, 200, 404, 200]
+    assert responses[0]["headers"]["odata-entityid"].endswith(")")
+    assert responses[1]["body"]["FullName"] == "Jb One"
+    assert responses[2]["body"]["FullName"] == "Jb Uno"
+    assert responses[3]["body"]["error"]["message"]
+    assert responses[4]["body"] == "1"
+
+
+def test_json_atomicity_group_with_references_commits_together(client: httpx.Client) -> None:
+    json_headers = {"Content-Type": "application/json"}
+    contact = {
+        **ACCOUNT,
+        "PartyType": "Person",
+        "FullName": "Jref Person",
+        "IsPhoneContactAllowed": True,
+        "PrimaryAccount@odata.bind": "$1",
+    }
+    responses = json_batch(
+        client,
+        [
+            {
+                "id": "1",
+                "atomicityGroup": "g",
+                "method": "POST",
+                "url": "Accounts",
+                "headers": json_headers,
+                "body": account("Jref Company"),
+            },
+            {
+                "id": "2",
+                "atomicityGroup": "g",
+                "method": "POST",
+                "url": "Contacts",
+                "headers": {**json_headers, "Prefer": "return=representation"},
+                "body": contact,
+            },
+            {
+                "id": "3",
+                "atomicityGroup": "g",
+                "method": "PATCH",
+                "url": "$1",
+                "headers": json_headers,
+                "body": {"Description": "patched in the group"},
+            },
+            {"id": "4", "method": "GET", "url": "$1", "dependsOn": ["g"]},
+        ],
+    )
+    assert [r["status"] for r in responses] == [204, 201, 204, 200]
+    company = responses[3]["body"]
+    assert company["Description"] == "patched in the group"
+    assert responses[1]["body"]["_PrimaryAccount_value"] == company["RecordId"]
+
+
+def test_json_atomicity_group_failing_half_way_writes_nothing(client: httpx.Client) -> None:
+    json_headers = {"Content-Type": "application/json"}
+    responses = json_batch(
+        client,
+        [
+            {
+                "id": "1",
+                "atomicityGroup": "g",
+                "method": "POST",
+                "url": "Accounts",
+                "headers": json_headers,
+                "body": account("Jfail One"),
+            },
+            {
+                "id": "2",
+                "atomicityGroup": "g",
+                "method": "PATCH",
+                "url": "$1",
+                "headers": json_headers,
+                "body": {"FullName": "Jfail Two"},
+            },
+            {
+                "id": "3",
+                "atomicityGroup": "g",
+                "method": "POST",
+                "url": "Accounts",
+                "headers": json_headers,
+                "body": account("Jfail Three", Status="Bogus"),
+            },
+            {
+                "id": "4",
+                "method": "POST",
+                "url": "Accounts",
+                "headers": json_headers,
+                "body": account("Jfail Outside"),
+            },
+            {"id": "5", "method": "GET", "url": "Accounts", "dependsOn": ["g"]},
+        ],
+    )
+    assert [(r["id"], r["status"]) for r in responses] == [("3", 400), ("4", 204), ("5", 424)]
+    assert responses[0]["body"]["error"]["details"][0]["target"] == "Status"
+    assert names_of(client, "Jfail") == ["Jfail Outside"]
+
+
+def test_json_batch_refuses_get_in_a_group_and_more_than_1000_requests(
+    client: httpx.Client,
+) -> None:
+    get_in_group = {
+        "requests": [{"id": "1", "atomicityGroup": "g", "method": "GET", "url": "Accounts"}]
+    }
+    assert client.post("$batch", json=get_in_group).status_code == 400
+    too_many = {
+        "requests": [{"id": str(n), "method": "GET", "url": "Accounts(1)"} for n in range(1001)]
+    }
+    assert client.post("$batch", json=too_many).status_code == 400
+    assert client.post("$batch", json={"nope": []}).status_code == 400
+    assert (
+        client.post("$batch", content=b"x", headers={"Content-Type": "text/plain"}).status_code
+        == 415
+    )
+    big = b'{"requests": [], "x": "' + b"x" * (17 * 1024 * 1024) + b'"}'
+    response = client.post("$batch", content=big, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+# -- $batch, multipart/mixed format ----------------------------------------------------------
+
+
+def http_part(
+    method: str,
+    url: str,
+    body: dict[str, Any] | None = None,
+    content_id: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> str:
+    mime = "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
+    if content_id is not None:
+        mime += f"Content-ID: {content_id}\r\n"
+    lines = [f"{method} {url} HTTP/1.1"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    text = ""
+    if body is not None:
+        lines.append("Content-Type: application/json")
+        text = json.dumps(body)
+    return mime + "\r\n" + "\r\n".join(lines) + "\r\n\r\n" + text
+
+
+def multipart(boundary: str, parts: list[str]) -> str:
+    return "".join(f"--{boundary}\r\n{p}\r\n" for p in parts) + f"--{boundary}--\r\n"
+
+
+def change_set(boundary: str, parts: list[str]) -> str:
+    return f"Content-Type: multipart/mixed; boundary={boundary}\r\n\r\n" + multipart(
+        boundary, parts
+    )
+
+
+def post_multipart(client: httpx.Client, body: str) -> httpx.Response:
+    return client.post(
+        "$batch",
+        content=body.encode(),
+        headers={"Content-Type": "multipart/mixed; boundary=batch_x"},
+    )
+
+
+def parse_multipart(response: httpx.Response) -> list[Any]:
+    """Each part as (status, headers, body text), a change set as a list of them."""
+    media = response.headers["content-type"]
+    assert media.startswith("multipart/mixed")
+    boundary = media.split("boundary=")[1]
+    return _parts(response.text, boundary)
+
+
+def _parts(text: str, boundary: str) -> list[Any]:
+    out: list[Any] = []
+    sections = text.split(f"--{boundary}")[1:-1]
+    for section in sections:
+        head, _, rest = section.strip("\r\n").partition("\r\n\r\n")
+        if "multipart/mixed" in head:
+            out.append(_parts(rest, head.split("boundary=")[1].strip()))
+            continue
+        status_block, _, body = rest.partition("\r\n\r\n")
+        status_line, *header_lines = status_block.split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines)}
+        out.append((int(status_line.split()[1]), headers, body.rstrip("\r\n")))
+    return out
+
+
+def test_multipart_batch_with_a_change_set_and_content_ids(client: httpx.Client) -> None:
+    body = multipart(
+        "batch_x",
+        [
+            http_part("GET", "Accounts?$filter=FullName eq 'nobody'&$select=FullName"),
+            change_set(
+                "changeset_y",
+                [
+                    http_part("POST", "Accounts", account("Mp Company", AccountId="MP-1"), "1"),
+                    http_part(
+                        "PATCH",
+                        "$1",
+                        {"Description": "via content id"},
+                        "2",
+                        {"Prefer": "return=representation"},
+                    ),
+                    http_part(
+                        "POST",
+                        "Contacts",
+                        {
+                            **ACCOUNT,
+                            "PartyType": "Person",
+                            "FullName": "Mp Person",
+                            "IsPhoneContactAllowed": True,
+                            "PrimaryAccount@odata.bind": "$1",
+                        },
+                        "3",
+                    ),
+                ],
+            ),
+            http_part("GET", "Accounts(AccountId='MP-1')?$select=Description"),
+        ],
+    )
+    response = post_multipart(client, body)
+    assert response.status_code == 200, response.text
+    first, changes, last = parse_multipart(response)
+    assert first[0] == 200
+    assert json.loads(first[2])["value"] == []
+    assert [c[0] for c in changes] == [204, 200, 204]
+    assert json.loads(changes[1][2])["Description"] == "via content id"
+    assert last[0] == 200
+    assert json.loads(last[2])["Description"] == "via content id"
+
+
+def test_multipart_change_set_failing_half_way_writes_nothing(client: httpx.Client) -> None:
+    body = multipart(
+        "batch_x",
+        [
+            change_set(
+                "changeset_y",
+                [
+                    http_part("POST", "Accounts", account("Mpfail One"), "1"),
+                    http_part("POST", "Accounts", account("Mpfail Two"), "2"),
+                    http_part("DELETE", "Accounts(999999999)", None, "3"),
+                ],
+            ),
+            http_part("POST", "Accounts", account("Mpfail Outside")),
+        ],
+    )
+    response = post_multipart(client, body)
+    assert response.status_code == 200, response.text
+    failed, outside = parse_multipart(response)
+    assert failed[0] == 404
+    assert "Content-ID: 3\r\n" in response.text  # the failing request answers for the set
+    assert outside[0] == 204
+    assert names_of(client, "Mpfail") == ["Mpfail Outside"]
+
+
+def test_multipart_batch_refuses_get_in_a_change_set_and_bad_bodies(client: httpx.Client) -> None:
+    get_in_set = multipart("batch_x", [change_set("changeset_y", [http_part("GET", "Accounts")])])
+    assert post_multipart(client, get_in_set).status_code == 400
+    too_many = multipart("batch_x", [http_part("GET", "Accounts(1)")] * 1001)
+    assert post_multipart(client, too_many).status_code == 400
+    assert post_multipart(client, "no parts here").status_code == 400
+    no_boundary = client.post(
+        "$batch", content=b"--x\r\n", headers={"Content-Type": "multipart/mixed"}
+    )
+    assert no_boundary.status_code == 400
+    nested = multipart("batch_x", [http_part("POST", "$batch", {})])
+    (answer,) = parse_multipart(post_multipart(client, nested))
+    assert answer[0] == 400
+
+
+def test_a_batch_of_1000_creates_runs(client: httpx.Client) -> None:
+    json_headers = {"Content-Type": "application/json"}
+    requests = [
+        {
+            "id": str(n),
+            "atomicityGroup": "all",
+            "method": "POST",
+            "url": "Accounts",
+            "headers": json_headers,
+            "body": account(f"Batchspeed {n:04}"),
+        }
+        for n in range(1000)
+    ]
+    started = time.perf_counter()
+    responses = json_batch(client, requests)
+    elapsed = time.perf_counter() - started
+    assert {r["status"] for r in responses} == {204}
+    count = client.get("Accounts/$count", params={"$filter": "startswith(FullName,'Batchspeed')"})
+    assert count.text == "1000"
+    print(f"$batch: 1000 creates in one change set in {elapsed * 1000:.0f} ms")
