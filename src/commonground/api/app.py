@@ -19,6 +19,7 @@ from starlette.routing import Route
 from commonground.api import batch, dispatch
 from commonground.api.errors import ApiError, api_error, error_response
 from commonground.api.limits import RequestBudget
+from commonground.api.metadata import metadata_routes
 from commonground.api.payloads import json_body, json_response, read_body, service_root
 from commonground.errors import CommonGroundError
 from commonground.odata.csdl import csdl_xml
@@ -53,6 +54,7 @@ def create_app(environments: Environments, settings: ApiSettings | None = None) 
         Route(
             f"{ROOT}/{{path:path}}", api.resource, methods=["GET", "POST", "PATCH", "PUT", "DELETE"]
         ),
+        *metadata_routes(environments),
     ]
     app = Starlette(
         routes=routes,

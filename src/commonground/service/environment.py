@@ -409,6 +409,24 @@ class Environment:
             ddl.drop_entity(self.db, conn, entity)
         self._set_model(model)
 
+    def add_key(self, entity_name: str, key_name: str, fields: Sequence[str]) -> Entity:
+        """Add an alternate key; fails (nothing changed) when stored records share a value."""
+        old = self.model.entity(entity_name)
+        if old.key_fields(key_name) is not None:
+            raise AlreadyExistsError("Key", key_name, old.name)
+        names = []
+        for name in fields:
+            field = old.field_or_none(name)
+            if field is None:
+                raise NotFoundError("Field", name, old.name)
+            names.append(field.name)
+        new = _rebuild(old, keys={**old.keys, key_name: tuple(names)})
+        model = self.model.with_entity(new)
+        with self.db.write() as conn:
+            ddl.add_key(self.db, conn, old, new)
+        self._set_model(model)
+        return new
+
     def create_picklist(self, picklist: Picklist) -> Picklist:
         """Add a custom picklist; its name must be new."""
         if self.model.has_picklist(picklist.name):

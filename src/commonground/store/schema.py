@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as table_clause
 from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex, DropTable
@@ -29,7 +29,7 @@ from commonground.store.database import (
     autonumber_sequence,
     record_sequence,
 )
-from commonground.store.tables import field_columns
+from commonground.store.tables import field_columns, identifier
 
 
 def _ddl(statement: str) -> ExecutableDDLElement:
@@ -216,4 +216,22 @@ def change_field_type(
     for index in table.indexes:
         if field.name in index.columns:
             conn.execute(CreateIndex(index))
+    save_entity(db, conn, new)
+
+
+def add_key(db: Database, conn: Connection, old: Entity, new: Entity) -> None:
+    """Create the unique index of a new alternate key; duplicates in the data refuse it."""
+    table = db.bind_entity(new)
+    added = {identifier("ak", new.name, name) for name in new.keys if name not in old.keys}
+    for index in [i for i in table.indexes if i.name in added]:
+        columns = [c.name for c in index.columns]
+        counted = select(*[table.c[c] for c in columns]).group_by(*[table.c[c] for c in columns])
+        clash = conn.execute(counted.having(func.count() > 1).limit(1)).first()
+        if clash is not None:
+            db.bind_entity(old)
+            values = ", ".join(f"{c}={v!r}" for c, v in zip(columns, clash, strict=True))
+            raise SchemaChangeError(
+                f"{new.name}: key {index.name} cannot be added: several records have {values}"
+            )
+        conn.execute(CreateIndex(index))
     save_entity(db, conn, new)
