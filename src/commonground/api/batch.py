@@ -204,7 +204,10 @@ class _Runner:
                 message = f"'${reference.group(1)}' names no record created earlier in the batch"
                 raise ApiError(400, "InvalidReference", message)
             url = record + reference.group(2)
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:
+            raise ApiError(400, "InvalidBatchUrl", f"'{url}' is not a URL: {exc}") from exc
         path = parts.path
         if parts.scheme or path.startswith("/"):
             if not path.startswith(self.root_path):

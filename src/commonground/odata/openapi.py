@@ -7,6 +7,7 @@ read it. Per entity set the document lists:
 - `/<Set>`: GET (query options `$filter $select $orderby $top $skip $count $expand $apply`,
   paging and delta tokens, `Prefer`) and POST (create, deep insert of compositions);
 - `/<Set>/$count`: the number of (filtered) records as text;
+- `/<Set>/CommonGround.CreateMultiple` and `.../CommonGround.UpsertMultiple`: bulk writes;
 - `/<Set>({RecordId})` and one path per alternate key (`/Accounts(AccountId='{AccountId}')`):
   GET with If-None-Match, PATCH (update; upsert on an alternate key) and DELETE with If-Match;
 
@@ -29,7 +30,7 @@ from commonground.odata.edm import (
     sorted_entities,
     structural_properties,
 )
-from commonground.odata.naming import entity_set_name
+from commonground.odata.naming import NAMESPACE, entity_set_name
 from commonground.odata.openapi_components import (
     component_headers,
     component_parameters,
@@ -48,6 +49,8 @@ from commonground.odata.openapi_service import service_paths
 
 OPENAPI_VERSION = "3.0.3"
 JSON = "application/json"
+BULK_ACTIONS = ("CreateMultiple", "UpsertMultiple")
+MAX_TARGETS = 1000
 
 
 def openapi_document(
@@ -104,6 +107,8 @@ def entity_paths(model: DataModel, entity: Entity) -> Json:
         },
         f"/{set_name}/$count": {"get": _count_operation(set_name)},
     }
+    for action in BULK_ACTIONS:
+        paths[f"/{set_name}/{NAMESPACE}.{action}"] = {"post": _bulk_operation(entity, action)}
     record_id = key_property(entity)
     id_parameter = {
         "name": RECORD_ID,
@@ -260,6 +265,49 @@ def _create_operation(entity: Entity, set_name: str, read: Json, select: Json) -
             "204": {
                 "description": "Created",
                 "headers": {"OData-EntityId": header_ref("OData-EntityId")},
+            },
+            **error_responses("409", "413", "415"),
+        },
+    }
+
+
+def _bulk_operation(entity: Entity, action: str) -> Json:
+    """CreateMultiple / UpsertMultiple: up to 1,000 records in one transaction."""
+    set_name = entity_set_name(entity.name)
+    how = "by RecordId, the key in `@odata.id`, or the primary key" if "Upsert" in action else ""
+    return {
+        "tags": [set_name],
+        "operationId": f"{action[0].lower()}{action[1:]}{entity.name}",
+        "summary": f"{action} of {set_name}: all targets or none {how}".rstrip(),
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["Targets"],
+                        "properties": {
+                            "Targets": {
+                                "type": "array",
+                                "maxItems": MAX_TARGETS,
+                                "items": schema_ref(f"{qualified(entity.name)}-create"),
+                            }
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "The RecordIds of the targets, in order",
+                "content": {
+                    JSON: {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"Ids": {"type": "array", "items": {"type": "integer"}}},
+                        }
+                    }
+                },
             },
             **error_responses("409", "413", "415"),
         },
