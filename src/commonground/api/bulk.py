@@ -178,9 +178,14 @@ def _failed(entity: Entity, errors: list[RecordError]) -> ApiError:
     return ApiError(400, "InvalidTargets", message, details=details)
 
 
-def _answer(request: Request, name: str, ids: list[int | None]) -> Response:
+def _answer(
+    request: Request, name: str, written: tuple[list[int | None], list[str | None]]
+) -> Response:
+    """`Ids` as Dataverse answers, plus each target's outcome (inserted, updated or
+    unchanged), which an integration needs to count what it changed."""
     context = f"{service_root(request)}$metadata#{NAMESPACE}.{name}Response"
-    return json_response({"@odata.context": context, "Ids": ids})
+    ids, outcomes = written
+    return json_response({"@odata.context": context, "Ids": ids, "Outcomes": outcomes})
 
 
 def create_multiple(
@@ -198,8 +203,8 @@ def create_multiple(
     with writing(env, user, tx) as t:
         binds.resolve(t, records, errors)
         groups: list[tuple[list[str] | None, list[int]]] = [(None, list(range(len(records))))]
-        ids = _write(t, entity, WriteMode.CREATE, records, groups, errors)
-    return _answer(request, "CreateMultiple", ids)
+        written = _write(t, entity, WriteMode.CREATE, records, groups, errors)
+    return _answer(request, "CreateMultiple", written)
 
 
 def _write(
@@ -209,13 +214,14 @@ def _write(
     records: list[dict[str, Any]],
     groups: list[tuple[list[str] | None, list[int]]],
     errors: list[RecordError],
-) -> list[int | None]:
+) -> tuple[list[int | None], list[str | None]]:
     """One batch write per group of targets matched alike (usually one); 400 if any fails.
 
     When some targets already failed, the others are still checked (their errors are wanted
     in the answer), then the error rolls the transaction back.
     """
     ids: list[int | None] = [None] * len(records)
+    outcomes: list[str | None] = [None] * len(records)
     for key, positions in groups:
         failed = {e.index for e in errors}
         chosen = [p for p in positions if p not in failed]
@@ -228,11 +234,11 @@ def _write(
             errors += [_moved(e, chosen) for e in exc.errors]
             continue
         errors += [_moved(e, chosen) for e in result.errors]
-        for p, record_id in zip(chosen, result.record_ids, strict=True):
-            ids[p] = record_id
+        for p, record_id, outcome in zip(chosen, result.record_ids, result.outcomes, strict=True):
+            ids[p], outcomes[p] = record_id, outcome.value
     if errors:
         raise _failed(entity, errors)
-    return ids
+    return ids, outcomes
 
 
 def _moved(error: RecordError, positions: list[int]) -> RecordError:
@@ -287,8 +293,8 @@ def upsert_multiple(
     with writing(env, user, tx) as t:
         binds.resolve(t, records, errors)
         keyed = [(None if m == (RECORD_ID,) else list(m), ps) for m, ps in groups.items()]
-        ids = _write(t, entity, WriteMode.UPSERT, records, keyed, errors)
-    return _answer(request, "UpsertMultiple", ids)
+        written = _write(t, entity, WriteMode.UPSERT, records, keyed, errors)
+    return _answer(request, "UpsertMultiple", written)
 
 
 Handler = Callable[

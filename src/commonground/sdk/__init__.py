@@ -5,7 +5,7 @@ environment (in-process); the remote (HTTP) client shares the same interface.
 """
 
 from commonground.sdk.batch import Batch
-from commonground.sdk.client import Client, EntitySet, connect
+from commonground.sdk.client import Client, EntitySet, connect, connect_remote
 from commonground.sdk.query import QueryBuilder
 
-__all__ = ["Batch", "Client", "EntitySet", "QueryBuilder", "connect"]
+__all__ = ["Batch", "Client", "EntitySet", "QueryBuilder", "connect", "connect_remote"]

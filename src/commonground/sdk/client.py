@@ -122,3 +122,10 @@ def connect(
         home=home or home_path(), database_url=database_url or setting("database_url")
     )
     return Client(EmbeddedBackend(environments.open(environment)), user)
+
+
+def connect_remote(base_url: str, environment: str, *, user: str = SYSTEM_USER) -> Client:
+    """A client on an environment served by `commonground serve` at `base_url`."""
+    from commonground.sdk.remote import RemoteBackend
+
+    return Client(RemoteBackend(base_url, environment), user)
