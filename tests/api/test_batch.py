@@ -419,7 +419,7 @@ def test_multipart_batch_refuses_get_in_a_change_set_and_bad_bodies(client: http
 
 def test_a_batch_of_1000_creates_runs(client: httpx.Client) -> None:
     json_headers = {"Content-Type": "application/json"}
-    requests = [
+    requests: list[dict[str, Any]] = [
         {
             "id": str(n),
             "atomicityGroup": "all",
@@ -437,3 +437,44 @@ def test_a_batch_of_1000_creates_runs(client: httpx.Client) -> None:
     count = client.get("Accounts/$count", params={"$filter": "startswith(FullName,'Batchspeed')"})
     assert count.text == "1000"
     print(f"$batch: 1000 creates in one change set in {elapsed * 1000:.0f} ms")
+
+
+def test_batch_urls_may_be_absolute_and_errors_may_stop_the_batch(
+    client: httpx.Client, server: str
+) -> None:
+    json_headers = {"Content-Type": "application/json"}
+    path = httpx.URL(server).path
+    requests: list[dict[str, Any]] = [
+        {
+            "id": "1",
+            "atomicityGroup": "g",
+            "method": "POST",
+            "url": f"{server}Accounts",
+            "headers": json_headers,
+            "body": account("Jabs One"),
+        },
+        {
+            "id": "2",
+            "atomicityGroup": "g",
+            "method": "PUT",
+            "url": "$1/Description",
+            "headers": json_headers,
+            "body": {"value": "set by reference"},
+        },
+        {
+            "id": "3",
+            "method": "GET",
+            "url": f"{path}Accounts/$count?$filter=FullName eq 'Jabs One'",
+        },
+        {"id": "4", "method": "GET", "url": "/elsewhere/Accounts"},
+        {"id": "5", "method": "GET", "url": "Accounts/$count"},
+    ]
+    responses = json_batch(client, requests)
+    assert [r["status"] for r in responses] == [204, 204, 200, 400, 200]
+    assert responses[2]["body"] == "1"
+    stopped = client.post(
+        "$batch",
+        json={"requests": requests[3:]},
+        headers={"Prefer": "odata.continue-on-error=false"},
+    )
+    assert [r["status"] for r in stopped.json()["responses"]] == [400]
