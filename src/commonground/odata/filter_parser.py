@@ -23,6 +23,7 @@ from commonground.odata import kinds
 from commonground.odata.errors import ODataQueryError
 from commonground.odata.kinds import Node
 from commonground.odata.lexer import LITERAL_KINDS, Kind, Token, TokenStream
+from commonground.odata.literals import INT64_MAX
 from commonground.odata.properties import MemberKind, PathBuilder, Schema
 from commonground.query.expressions import Binary, Call, Expr, In, Lambda, Literal, Path, Unary
 
@@ -199,7 +200,10 @@ class FilterParser:
             self.nesting -= 1
             self._kind(operand, frozenset({kinds.NUMBER}), "'-' needs a number")
             if isinstance(operand.expr, Literal) and isinstance(operand.expr.value, int | Decimal):
-                return Node(Literal(-operand.expr.value), kinds.NUMBER, token.pos)
+                negated = -operand.expr.value
+                if isinstance(negated, int) and negated > INT64_MAX:
+                    negated = Decimal(negated)  # -(-2^63): beyond Int64, as its literal would be
+                return Node(Literal(negated), kinds.NUMBER, token.pos)
             return self._node(Unary("neg", operand.expr), kinds.NUMBER, token.pos, operand)
         return self._postfix()
 

@@ -240,8 +240,12 @@ def _call(scope: Scope, expr: Call) -> Any:
         "trim": func.trim,
         "concat": lambda a, b: a.concat(b),
         "indexof": lambda s, t: scope.db.dialect.text_position(s, t) - 1,
+        # A typed 1: a bare 1 would be bound with the start's type, and a decimal column's
+        # converter refuses a Python int.
         "substring": lambda s, start, *n: func.substr(
-            s, cast(start + 1, SqlInteger), *(cast(x, SqlInteger) for x in n)
+            s,
+            cast(start + literal(1, SqlInteger), SqlInteger),
+            *(cast(x, SqlInteger) for x in n),
         ),
     }
     if name in text_functions:
