@@ -286,6 +286,7 @@ def typed(var: str) -> dict[str, st.SearchStrategy[str]]:
         )
 
     dates = date_paths | st.sampled_from(OTHER_LITERALS[3:10]) | st.just("now()")
+    dates |= st.sampled_from(["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
     dates |= date_paths.map(lambda arg: f"date({arg})")
     number = st.recursive(number_paths | number_literals | st.just("null"), numbers, max_leaves=4)
     comparisons = st.sampled_from([*EQUALITY_AND_RELATIONAL])
@@ -560,6 +561,22 @@ def test_found_by_the_fuzz(service: Service, text: str, names: int | list[str]) 
     assert response.status_code == 200, response.text
     found = [record["FullName"] for record in response.json()["value"]]
     assert found == names if isinstance(names, list) else len(found) == names
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_instants_beyond_the_calendar_in_utc_are_a_400(service: Service, moment: str) -> None:
+    """An offset that moves an instant before year 1 or after 9999 in UTC was a 500."""
+    response = service.get("Accounts", {"$filter": f"CreatedOnDateTime gt {moment}"})
+    assert response.status_code == 400, response.text
+    assert "before year 1 or after 9999 in UTC" in response.json()["error"]["message"]
+
+    async def write() -> httpx.Response:
+        lead = {**BASE, "FullName": "Late", "Status": "New", "IsSecurityPrincipal": False}
+        return await service.http.post("Leads", json={**lead, "EstimatedCloseDate": moment})
+
+    written = service.portal.call(write)
+    assert written.status_code == 400, written.text
+    assert written.json()["error"]["details"][0]["target"] == "EstimatedCloseDate"
 
 
 def test_the_fuzz_changed_nothing(service: Service, before: list[dict[str, Any]]) -> None:

@@ -179,7 +179,10 @@ def coerce_datetime(value: Any) -> datetime:
         raise ValueError(f"expected a date and time, got {describe(value)}")
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
+        raise ValueError(f"{moment.isoformat()} is before year 1 or after 9999 in UTC") from None
 
 
 def coerce_guid(value: Any) -> uuid.UUID:
