@@ -7,6 +7,7 @@ write transaction (existence, uniqueness, versions) therefore cannot race with a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -44,6 +45,7 @@ class Database:
         self.metadata = MetaData(schema=schema)
         self.system = system_tables(self.metadata)
         self._tables: dict[str, Table] = {}
+        self._writers = threading.Lock()
 
     def bind_model(self, model: DataModel) -> None:
         """Build table objects for every entity of the model (no DDL is issued)."""
@@ -92,7 +94,10 @@ class Database:
         `installing` is for the transaction that creates the system tables: the row that
         serialises writers does not exist yet, and nobody else can see the environment.
         """
-        with translate_errors(), self.engine.connect() as raw:
+        # Writers of this process queue on a lock first: the database's own lock then sees
+        # one writer per process, instead of threads polling SQLite's busy lock unfairly
+        # (which gave PATCH a p99 of over a second at 32 connections).
+        with self._writers, translate_errors(), self.engine.connect() as raw:
             conn = raw.execution_options(cg_write=True)
             with conn.begin():
                 if not installing:
