@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from commonground.errors import NotFoundError
 from commonground.model.datamodel import DataModel
@@ -47,6 +47,7 @@ class Reader:
         self.db = db
         self.model = model
         self.codecs = codecs
+        self._by_id: dict[str, tuple[Entity, Any, list[Field]]] = {}
 
     def codec(self, entity: Entity) -> EntityCodec:
         """The codec of an entity, built on first use (an environment may be read first)."""
@@ -100,10 +101,27 @@ class Reader:
     def get(self, conn: Connection, entity_name: str, record_id: int) -> Record:
         """One record by RecordId; NotFoundError if there is none."""
         entity = self.model.entity(entity_name)
-        found = self.query(conn, Query(entity.name, where=Path((RECORD_ID,)) == record_id))
-        if not found:
+        statement, fields = self._get_statement(entity)
+        row = conn.execute(statement, {"record_id": record_id}).first()
+        if row is None:
             raise NotFoundError(f"{entity.name} record", str(record_id))
-        return found[0]
+        return self.codec(entity).decode(fields, row)
+
+    def _get_statement(self, entity: Entity) -> tuple[Any, list[Field]]:
+        """The SELECT of one record by RecordId, built once per entity definition.
+
+        Building a SELECT of a wide entity (and its cache key) costs more than running it;
+        a point read is the hottest path of the API, so its statement is kept and reused.
+        """
+        cached = self._by_id.get(entity.name)
+        if cached is not None and cached[0] is entity:
+            return cached[1], cached[2]
+        table = self.db.table(entity.name)
+        fields = list(entity.all_fields)
+        columns = [table.c[c] for f in fields for c in f.column_names()]
+        statement = select(*columns).where(table.c[RECORD_ID] == bindparam("record_id"))
+        self._by_id[entity.name] = (entity, statement, fields)
+        return statement, fields
 
     def get_by_key(self, conn: Connection, entity_name: str, key: dict[str, Any]) -> Record:
         """One record by the values of an alternate key (all its fields)."""
