@@ -288,8 +288,11 @@ def test_csv_export_flattens_compounds_and_names_picklist_items(
 def test_xlsx_export_holds_typed_cells(gadgets: Environment, tmp_path: Path) -> None:
     path = tmp_path / "g.xlsx"
     export_entity(gadgets, "Gadget", path, ExportFormat.XLSX)
-    sheet = load_workbook(path, read_only=True)["Gadget"]
-    header, first, *_ = list(sheet.iter_rows(values_only=True))
+    workbook = load_workbook(path, read_only=True)  # read-only keeps the file open: close it
+    try:
+        header, first, *_ = list(workbook["Gadget"].iter_rows(values_only=True))
+    finally:
+        workbook.close()
     row = dict(zip(header, first, strict=True))
     assert row["Count"] == -3
     assert row["Active"] is True
