@@ -152,6 +152,9 @@ def key_condition(resource: Resource) -> Expr:
 def find_record(env: Environment, resource: Resource, query: Query | None = None) -> Record:
     """The record a keyed resource addresses, shaped by `query` (404 when there is none)."""
     base = query or Query(resource.entity.name)
+    plain = base.select is None and not base.include and base.where is None
+    if plain and resource.key is not None and list(resource.key) == [RECORD_ID]:
+        return env.get(resource.entity.name, int(resource.key[RECORD_ID]))  # prepared point read
     found = env.query(replace(base, where=key_condition(resource), top=1, skip=None))
     if not found:
         shown = ", ".join(f"{k}={v!r}" for k, v in (resource.key or {}).items())
