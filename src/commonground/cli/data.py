@@ -16,7 +16,7 @@ from rich.table import Table
 
 from commonground.cli.app import app
 from commonground.cli.output import console, errors, exit_code
-from commonground.cli.state import State
+from commonground.cli.state import EnvOption, state_of
 from commonground.errors import DefinitionError, RecordError
 from commonground.query.plan import Query
 from commonground.service.tabular import open_sheet
@@ -28,13 +28,6 @@ from commonground.service.transfer import (
     import_new_entity,
     import_sheet,
 )
-
-EnvOption = typer.Option(..., "--env", "-e", help="The environment to act in.")
-
-
-def _state(ctx: typer.Context) -> State:
-    state: State = ctx.obj
-    return state
 
 
 @contextmanager
@@ -107,7 +100,7 @@ def import_command(
     """Import a CSV or Excel file into an entity: all rows or, by default, none."""
     if (entity is None) == (new_entity is None):
         raise DefinitionError("give either --entity or --new-entity")
-    environment = _state(ctx).env(env)
+    environment = state_of(ctx).env(env)
     sheet = open_sheet(file)
     columns = parse_mapping(mapping or [])
     try:
@@ -145,7 +138,7 @@ def export_command(
     ),
 ) -> None:
     """Export every record of an entity to a CSV or Excel file that imports back unchanged."""
-    environment = _state(ctx).env(env)
+    environment = state_of(ctx).env(env)
     name = environment.model.entity(entity).name
     if file_format is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""

@@ -8,19 +8,13 @@ import typer
 from rich.table import Table
 
 from commonground.cli.output import console
-from commonground.cli.state import State
+from commonground.cli.state import EnvOption, state_of
 from commonground.errors import DefinitionError
 from commonground.model.entity import Entity
 from commonground.model.field import Field
 from commonground.model.yaml_loader import read_entity_file
 
 app = typer.Typer(help="List, show, create and extend entities; import CDM definitions.")
-EnvOption = typer.Option(..., "--env", "-e", help="The environment to act in.")
-
-
-def _state(ctx: typer.Context) -> State:
-    state: State = ctx.obj
-    return state
 
 
 @app.command("list")
@@ -30,7 +24,7 @@ def list_entities(
     custom: bool = typer.Option(False, "--custom", help="Only custom entities."),
 ) -> None:
     """List the entities of an environment."""
-    environment = _state(ctx).env(env)
+    environment = state_of(ctx).env(env)
     table = Table("Name", "Type", "Fields", "Primary name", "Description")
     for entity in sorted(environment.model.entities, key=lambda e: e.name):
         if custom and entity.standard:
@@ -62,7 +56,7 @@ def describe(field: Field) -> str:
 @app.command("show")
 def show(ctx: typer.Context, name: str, env: str = EnvOption) -> None:
     """Show an entity's fields, keys and field groups."""
-    entity = _state(ctx).env(env).model.entity(name)
+    entity = state_of(ctx).env(env).model.entity(name)
     table = Table("Field", "Type", "Required", "Unique", "Searchable", "System", title=entity.name)
     for field in entity.all_fields:
         flags = [field.required, field.unique, field.searchable, field.system]
@@ -87,7 +81,7 @@ def create(
     if (file is None) == (name is None):
         raise DefinitionError("give either a YAML file or --name")
     entity = read_entity_file(file) if file is not None else Entity(name=name or "")
-    created = _state(ctx).env(env).create_entity(entity)
+    created = state_of(ctx).env(env).create_entity(entity)
     console.print(f"Created entity [bold]{created.name}[/] with {len(created.fields)} field(s)")
 
 
@@ -129,7 +123,7 @@ def add_field(
         )
     except ValueError as exc:
         raise DefinitionError(f"field {name}: {exc}") from exc
-    updated = _state(ctx).env(env).add_field(entity, field)
+    updated = state_of(ctx).env(env).add_field(entity, field)
     console.print(f"Added {describe(field)} field [bold]{field.name}[/] to {updated.name}")
 
 
@@ -145,7 +139,7 @@ def import_cdm_command(
     """Import entities from open Common Data Model definitions, with a report."""
     from commonground.model.cdm import import_cdm
 
-    environment = _state(ctx).env(env)
+    environment = state_of(ctx).env(env)
     result = import_cdm(path, schema_root=schema_root, existing=environment.model)
     for picklist in result.picklists:
         if not environment.model.has_picklist(picklist.name):

@@ -8,15 +8,10 @@ import typer
 from rich.table import Table
 
 from commonground.cli.output import console
-from commonground.cli.state import State
+from commonground.cli.state import state_of
 from commonground.service.environment import EnvironmentSettings
 
 app = typer.Typer(help="Create, list, copy, delete, back up and restore environments.")
-
-
-def _state(ctx: typer.Context) -> State:
-    state: State = ctx.obj
-    return state
 
 
 @app.command("create")
@@ -28,7 +23,7 @@ def create(
 ) -> None:
     """Create an environment with its own database and the standard entities."""
     mode = "open" if open_access else "restricted"
-    env = _state(ctx).environments.create(name, EnvironmentSettings(mode, description))
+    env = state_of(ctx).environments.create(name, EnvironmentSettings(mode, description))
     count = len(env.model.entities)
     console.print(f"Created environment [bold]{env.name}[/] ({count} entities, {mode} access)")
 
@@ -36,7 +31,7 @@ def create(
 @app.command("list")
 def list_environments(ctx: typer.Context) -> None:
     """List the environments."""
-    environments = _state(ctx).environments
+    environments = state_of(ctx).environments
     table = Table("Name", "Access", "Entities", "Description")
     for name in environments.names():
         env = environments.open(name)
@@ -52,7 +47,7 @@ def list_environments(ctx: typer.Context) -> None:
 @app.command("copy")
 def copy(ctx: typer.Context, source: str, target: str) -> None:
     """Copy an environment's schema and data into a new environment (e.g. a sandbox)."""
-    env = _state(ctx).environments.copy(source, target)
+    env = state_of(ctx).environments.copy(source, target)
     console.print(f"Copied {source} to [bold]{env.name}[/]")
 
 
@@ -65,7 +60,7 @@ def delete(
     """Delete an environment and all its data."""
     if not yes:
         typer.confirm(f"Delete environment {name} and all its data?", abort=True)
-    _state(ctx).environments.delete(name)
+    state_of(ctx).environments.delete(name)
     console.print(f"Deleted environment {name}")
 
 
@@ -76,7 +71,7 @@ def backup(
     file: Path = typer.Argument(..., help="Backup file to write (.zip)."),
 ) -> None:
     """Back up an environment (schema and data) to one file."""
-    count = _state(ctx).environments.backup(name, file)
+    count = state_of(ctx).environments.backup(name, file)
     console.print(f"Backed up {name}: {count} records to {file}")
 
 
@@ -87,5 +82,5 @@ def restore(
     name: str | None = typer.Option(None, "--name", help="Restore under this name instead."),
 ) -> None:
     """Restore a backup file as a new environment."""
-    env = _state(ctx).environments.restore(file, name)
+    env = state_of(ctx).environments.restore(file, name)
     console.print(f"Restored [bold]{env.name}[/] from {file}")

@@ -8,17 +8,11 @@ import typer
 from rich.table import Table
 
 from commonground.cli.output import console
-from commonground.cli.state import State
+from commonground.cli.state import EnvOption, state_of
 from commonground.errors import DefinitionError
 from commonground.model.yaml_loader import load_picklists
 
 app = typer.Typer(help="List, show and create picklists (option sets).")
-EnvOption = typer.Option(..., "--env", "-e", help="The environment to act in.")
-
-
-def _state(ctx: typer.Context) -> State:
-    state: State = ctx.obj
-    return state
 
 
 @app.command("list")
@@ -29,7 +23,7 @@ def list_picklists(
 ) -> None:
     """List picklists with their type (Standard or Custom) and item count."""
     table = Table("Name", "Type", "Items", "Display name")
-    for picklist in sorted(_state(ctx).env(env).model.picklists, key=lambda p: p.name.lower()):
+    for picklist in sorted(state_of(ctx).env(env).model.picklists, key=lambda p: p.name.lower()):
         if custom and picklist.standard:
             continue
         kind = "Standard" if picklist.standard else "Custom"
@@ -40,7 +34,7 @@ def list_picklists(
 @app.command("show")
 def show(ctx: typer.Context, name: str, env: str = EnvOption) -> None:
     """Show a picklist's items and their stored values."""
-    picklist = _state(ctx).env(env).model.picklist(name)
+    picklist = state_of(ctx).env(env).model.picklist(name)
     table = Table("Item", "Value", "Display name", title=picklist.name)
     for item in picklist.items:
         table.add_row(item.name, str(item.value), item.display_name or "")
@@ -56,7 +50,7 @@ def create(
     """Create custom picklists from a YAML file (one picklist, or `picklists:` with several)."""
     if not file.is_file():
         raise DefinitionError(f"{file} is not a file")
-    environment = _state(ctx).env(env)
+    environment = state_of(ctx).env(env)
     for picklist in load_picklists(file.read_text(encoding="utf-8"), str(file)):
         created = environment.create_picklist(picklist)
         console.print(f"Created picklist [bold]{created.name}[/] with {len(created.items)} items")

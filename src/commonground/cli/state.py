@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import typer
+
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
 
@@ -32,3 +34,12 @@ class State:
         """Release database connections."""
         if self._environments is not None:
             self._environments.close()
+
+
+EnvOption = typer.Option(..., "--env", "-e", help="The environment to act in.")
+
+
+def state_of(ctx: typer.Context) -> State:
+    """The shared options of the running command (set by the app's callback)."""
+    state: State = ctx.obj
+    return state
