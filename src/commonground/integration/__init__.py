@@ -1,0 +1,1 @@
+"""The data integrator: connectors, mappings, the run engine, schedules and history."""
