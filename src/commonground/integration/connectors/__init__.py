@@ -1,0 +1,1 @@
+"""Built-in connectors; each registers in the `commonground.connectors` entry-point group."""
