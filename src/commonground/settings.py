@@ -38,6 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
         "API request budget per client: requests/seconds (0 turns the budget off).",
     ),
     Setting(
+        "secret_key",
+        "COMMONGROUND_SECRET_KEY",
+        None,
+        "Fernet key that encrypts connection secrets; without it a key file "
+        "(secret.key, mode 0600) in the home folder is created and used.",
+    ),
+    Setting(
         "batch_size",
         "COMMONGROUND_BATCH_SIZE",
         "5000",

@@ -1,0 +1,1 @@
+"""The integrator's own database: definitions, runs, watermarks, sync state and leases."""

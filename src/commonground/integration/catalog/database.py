@@ -1,0 +1,69 @@
+"""Where the catalog lives: a SQLite file in the home folder, or a schema of the PostgreSQL
+database the environments use, so that every API process and worker shares one catalog."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Table, create_engine, event, text
+
+from commonground.integration.catalog.tables import catalog_tables
+
+SCHEMA = "commonground_integration"
+FILE = "integration.sqlite"
+
+
+def utc_now() -> datetime:
+    """The current instant, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def as_text(moment: datetime) -> str:
+    """A UTC instant as sortable ISO text (the catalog's time format)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_text(value: str) -> datetime:
+    """An instant back from the catalog's text form."""
+    return datetime.fromisoformat(value)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class CatalogDatabase:
+    """The catalog's engine and tables, created on first use."""
+
+    def __init__(self, home: Path, database_url: str | None = None) -> None:
+        self.schema: str | None
+        if database_url:
+            url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+            self.engine: Engine = create_engine(url, pool_pre_ping=True)
+            self.schema = SCHEMA
+            with self.engine.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
+        else:
+            home.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(
+                f"sqlite:///{home / FILE}", connect_args={"timeout": 30}
+            )
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.schema = None
+        self.metadata = catalog_tables(self.schema)
+        self.metadata.create_all(self.engine)
+
+    def table(self, name: str) -> Table:
+        """A catalog table by its short name."""
+        key = f"{self.schema}.{name}" if self.schema else name
+        return self.metadata.tables[key]
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()

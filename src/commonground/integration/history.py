@@ -1,0 +1,356 @@
+"""Execution history: every run with its steps, counts and per-record errors.
+
+A run's status follows the original: Completed (every record written), Warning (some written,
+some failed), Error (nothing written, or the project failed validation). Runs are kept for a
+retention period (45 days by default) and then purged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from commonground.errors import NotFoundError
+from commonground.integration.catalog.database import CatalogDatabase, as_text, utc_now
+
+
+class RunStatus(StrEnum):
+    """Where a run is (the last three are the original's end states)."""
+
+    RUNNING = "Running"
+    CANCELLED = "Cancelled"
+    COMPLETED = "Completed"
+    WARNING = "Warning"
+    ERROR = "Error"
+
+
+class Trigger(StrEnum):
+    """What started a run; shown in the run's name as the original did."""
+
+    IMMEDIATE = "Immediate"
+    SCHEDULED = "Scheduled"
+    RERUN = "Rerun"
+
+
+@dataclass
+class StepCounts:
+    """Counts of one step (one leg of one task) of a run."""
+
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    failed: int = 0
+
+    @property
+    def upserts(self) -> int:
+        """Records inserted or updated."""
+        return self.inserted + self.updated
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """One failed record: which record (`(key):(value)`), which field, why."""
+
+    kind: str  # validation | export | import
+    record: str | None
+    field: str | None
+    message: str
+    code: str | None = None
+
+
+@dataclass
+class Step:
+    """One step of a run as history shows it."""
+
+    sequence: int
+    task: str
+    step: str
+    status: str
+    counts: StepCounts
+    message: str | None
+
+
+@dataclass
+class Execution:
+    """One run of a project."""
+
+    id: int
+    project: str
+    name: str
+    trigger: str
+    full_run: bool
+    dry_run: bool
+    status: str
+    submitted_on: datetime
+    finished_on: datetime | None
+    upserts: int
+    errors: int
+    message: str | None
+    rerun_of: int | None
+    steps: list[Step] = field(default_factory=list)
+
+
+def run_name(project: str, when: datetime, trigger: Trigger) -> str:
+    """`<ProjectName> <UTC timestamp> <trigger>`, like the original's history."""
+    return f"{project} {as_text(when)} {trigger.value}"
+
+
+class History:
+    """Reads and writes the execution history in the catalog."""
+
+    def __init__(self, db: CatalogDatabase) -> None:
+        self.db = db
+        self.executions = db.table("executions")
+        self.steps = db.table("steps")
+        self.errors = db.table("record_errors")
+
+    def start(
+        self,
+        project: str,
+        trigger: Trigger,
+        full_run: bool,
+        dry_run: bool,
+        runner: str,
+        rerun_of: int | None = None,
+    ) -> int:
+        """A new Running execution; its id."""
+        now = utc_now()
+        with self.db.engine.begin() as conn:
+            result = conn.execute(
+                insert(self.executions).values(
+                    project=project,
+                    name=run_name(project, now, trigger),
+                    trigger=trigger.value,
+                    full_run=full_run,
+                    dry_run=dry_run,
+                    status=RunStatus.RUNNING.value,
+                    submitted_on=as_text(now),
+                    upserts=0,
+                    errors=0,
+                    rerun_of=rerun_of,
+                    cancel_requested=False,
+                    runner=runner,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def add_step(self, execution: int, sequence: int, task: str, step: str) -> int:
+        """A Running step of an execution; its id."""
+        with self.db.engine.begin() as conn:
+            result = conn.execute(
+                insert(self.steps).values(
+                    execution_id=execution,
+                    sequence=sequence,
+                    task=task,
+                    step=step,
+                    status=RunStatus.RUNNING.value,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def record_progress(
+        self,
+        step_id: int,
+        counts: StepCounts,
+        errors: Sequence[RecordError],
+        execution: int,
+        task: str,
+        step: str,
+        conn: Connection | None = None,
+    ) -> None:
+        """Store a step's counts so far and the record errors of one batch."""
+        if conn is None:
+            with self.db.engine.begin() as own:
+                self.record_progress(step_id, counts, errors, execution, task, step, own)
+            return
+        conn.execute(
+            update(self.steps)
+            .where(self.steps.c.id == step_id)
+            .values(**counts.__dict__)
+        )
+        self.add_errors(conn, execution, task, step, errors)
+
+    def add_errors(
+        self,
+        conn: Connection,
+        execution: int,
+        task: str,
+        step: str,
+        errors: Sequence[RecordError],
+    ) -> None:
+        """Append record errors of one execution step."""
+        if errors:
+            conn.execute(
+                insert(self.errors),
+                [
+                    {
+                        "execution_id": execution,
+                        "task": task,
+                        "step": step,
+                        "kind": e.kind,
+                        "code": e.code,
+                        "record": e.record,
+                        "field": e.field,
+                        "message": e.message,
+                    }
+                    for e in errors
+                ],
+            )
+
+    def finish_step(self, step_id: int, status: RunStatus, message: str | None = None) -> None:
+        """Close a step with its end status."""
+        with self.db.engine.begin() as conn:
+            conn.execute(
+                update(self.steps)
+                .where(self.steps.c.id == step_id)
+                .values(status=status.value, message=message)
+            )
+
+    def finish(
+        self, execution: int, status: RunStatus, upserts: int, errors: int, message: str | None
+    ) -> None:
+        """Close an execution with its end status and totals."""
+        with self.db.engine.begin() as conn:
+            conn.execute(
+                update(self.executions)
+                .where(self.executions.c.id == execution)
+                .values(
+                    status=status.value,
+                    upserts=upserts,
+                    errors=errors,
+                    message=message,
+                    finished_on=as_text(utc_now()),
+                )
+            )
+
+    def request_cancel(self, execution: int) -> bool:
+        """Ask a running execution to stop after its current batch; False if not running."""
+        with self.db.engine.begin() as conn:
+            changed = conn.execute(
+                update(self.executions)
+                .where(self.executions.c.id == execution)
+                .where(self.executions.c.status == RunStatus.RUNNING.value)
+                .values(cancel_requested=True)
+            ).rowcount
+        if not changed:
+            self.get(execution)  # NotFoundError when it does not exist
+        return bool(changed)
+
+    def cancel_requested(self, execution: int) -> bool:
+        """Whether someone asked this execution to stop."""
+        with self.db.engine.connect() as conn:
+            return bool(
+                conn.execute(
+                    select(self.executions.c.cancel_requested).where(
+                        self.executions.c.id == execution
+                    )
+                ).scalar()
+            )
+
+    def get(self, execution: int) -> Execution:
+        """One execution with its steps."""
+        with self.db.engine.connect() as conn:
+            row = conn.execute(
+                select(self.executions).where(self.executions.c.id == execution)
+            ).first()
+            if row is None:
+                raise NotFoundError("Execution", str(execution))
+            steps = conn.execute(
+                select(self.steps)
+                .where(self.steps.c.execution_id == execution)
+                .order_by(self.steps.c.sequence, self.steps.c.id)
+            ).all()
+        result = _execution(row._mapping)
+        result.steps = [
+            Step(
+                s.sequence,
+                s.task,
+                s.step,
+                s.status,
+                StepCounts(s.read, s.inserted, s.updated, s.unchanged, s.deleted, s.failed),
+                s.message,
+            )
+            for s in steps
+        ]
+        return result
+
+    def list(self, project: str | None = None, limit: int = 50) -> list[Execution]:
+        """The newest executions first, of one project or all."""
+        query = select(self.executions).order_by(self.executions.c.id.desc()).limit(limit)
+        if project is not None:
+            query = query.where(self.executions.c.project == project)
+        with self.db.engine.connect() as conn:
+            return [_execution(r._mapping) for r in conn.execute(query)]
+
+    def record_errors(
+        self, execution: int, limit: int = 1000, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Per-record errors of an execution, in the order they happened."""
+        query = (
+            select(self.errors)
+            .where(self.errors.c.execution_id == execution)
+            .order_by(self.errors.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.db.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def count_errors(self, execution: int) -> int:
+        """How many record errors an execution has."""
+        with self.db.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(self.errors)
+                    .where(self.errors.c.execution_id == execution)
+                ).scalar_one()
+            )
+
+    def abandon_running(self, project: str, message: str) -> None:
+        """Mark a project's Running executions as Error (their runner died)."""
+        with self.db.engine.begin() as conn:
+            conn.execute(
+                update(self.executions)
+                .where(self.executions.c.project == project)
+                .where(self.executions.c.status == RunStatus.RUNNING.value)
+                .values(status=RunStatus.ERROR.value, message=message, finished_on=as_text(utc_now()))
+            )
+
+    def purge(self, keep_days: int) -> int:
+        """Delete executions older than the retention period; how many went."""
+        cutoff = as_text(utc_now() - timedelta(days=keep_days))
+        with self.db.engine.begin() as conn:
+            old = select(self.executions.c.id).where(self.executions.c.submitted_on < cutoff)
+            for table in (self.errors, self.steps, self.db.table("changes_preview")):
+                conn.execute(delete(table).where(table.c.execution_id.in_(old)))
+            return int(
+                conn.execute(
+                    delete(self.executions).where(self.executions.c.submitted_on < cutoff)
+                ).rowcount
+            )
+
+
+def _execution(row: Any) -> Execution:
+    return Execution(
+        id=row["id"],
+        project=row["project"],
+        name=row["name"],
+        trigger=row["trigger"],
+        full_run=bool(row["full_run"]),
+        dry_run=bool(row["dry_run"]),
+        status=row["status"],
+        submitted_on=datetime.fromisoformat(row["submitted_on"]),
+        finished_on=datetime.fromisoformat(row["finished_on"]) if row["finished_on"] else None,
+        upserts=row["upserts"],
+        errors=row["errors"],
+        message=row["message"],
+        rerun_of=row["rerun_of"],
+    )
