@@ -45,6 +45,12 @@ SETTINGS: tuple[Setting, ...] = (
         "(secret.key, mode 0600) in the home folder is created and used.",
     ),
     Setting(
+        "history_days",
+        "COMMONGROUND_HISTORY_DAYS",
+        "45",
+        "Days the data integrator keeps execution history before purging it.",
+    ),
+    Setting(
         "batch_size",
         "COMMONGROUND_BATCH_SIZE",
         "5000",

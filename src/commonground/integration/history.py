@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from commonground.errors import NotFoundError
@@ -55,7 +56,7 @@ class StepCounts:
 
 
 @dataclass(frozen=True)
-class RecordError:
+class FailedRecord:
     """One failed record: which record (`(key):(value)`), which field, why."""
 
     kind: str  # validation | export | import
@@ -159,7 +160,7 @@ class History:
         self,
         step_id: int,
         counts: StepCounts,
-        errors: Sequence[RecordError],
+        errors: Sequence[FailedRecord],
         execution: int,
         task: str,
         step: str,
@@ -183,7 +184,7 @@ class History:
         execution: int,
         task: str,
         step: str,
-        errors: Sequence[RecordError],
+        errors: Sequence[FailedRecord],
     ) -> None:
         """Append record errors of one execution step."""
         if errors:
@@ -203,6 +204,46 @@ class History:
                     for e in errors
                 ],
             )
+
+    def add_previews(
+        self,
+        conn: Connection,
+        execution: int,
+        task: str,
+        step: str,
+        previews: Sequence[dict[str, Any]],
+    ) -> None:
+        """Append a dry run's would-be changes (action, record, differences)."""
+        conn.execute(
+            insert(self.db.table("changes_preview")),
+            [
+                {
+                    "execution_id": execution,
+                    "task": task,
+                    "step": step,
+                    "action": p["action"],
+                    "record": p["record"],
+                    "differences": orjson.dumps(p["differences"], default=str).decode(),
+                }
+                for p in previews
+            ],
+        )
+
+    def previews(self, execution: int, limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
+        """What a dry run would have inserted and updated, with field differences."""
+        table = self.db.table("changes_preview")
+        query = (
+            select(table)
+            .where(table.c.execution_id == execution)
+            .order_by(table.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.db.engine.connect() as conn:
+            return [
+                {**dict(r._mapping), "differences": orjson.loads(r.differences)}
+                for r in conn.execute(query)
+            ]
 
     def finish_step(self, step_id: int, status: RunStatus, message: str | None = None) -> None:
         """Close a step with its end status."""

@@ -1,0 +1,225 @@
+"""One leg of one task: read the source in batches, map, resolve lookups, write, remember.
+
+Per batch, in this order: skip echoes (records whose stamp equals the one this integrator last
+wrote), run the advanced query, map, resolve lookups in the destination (one call per target
+entity), write in one destination transaction, then store the watermark, counts and record
+errors in one catalog transaction. Because the watermark is stored only after the destination
+committed, a crash at any point re-reads at most the batch in flight, and writing it again by
+integration key is idempotent: nothing is lost and nothing is written twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from commonground.integration.contracts import (
+    Batch,
+    Connector,
+    EntityInfo,
+    ReadRequest,
+    RecordStatus,
+    WriteMode,
+)
+from commonground.integration.engine.preview import preview_batch
+from commonground.integration.engine.progress import ProgressListener, StepProgress
+from commonground.integration.engine.state import RunState, key_text
+from commonground.integration.history import History, FailedRecord, StepCounts
+from commonground.integration.mapping import LegPlan, run_advanced_query
+
+
+class Cancelled(Exception):
+    """Raised between batches when someone cancelled the execution."""
+
+
+@dataclass(frozen=True)
+class Side:
+    """One end of a leg: its connection, entity description, key and organization."""
+
+    connection: str
+    connector: Connector
+    entity: EntityInfo
+    key: list[str]
+    organization: str | None
+
+
+@dataclass(frozen=True)
+class LegJob:
+    """Everything one leg needs to run."""
+
+    project: str
+    execution: int
+    task: str
+    step: str
+    step_id: int
+    leg: int
+    source: Side
+    destination: Side
+    plan: LegPlan
+    filter: str | None
+    query: str | None
+    mode: WriteMode
+    propagate_deletes: bool
+    full: bool
+    dry_run: bool
+    batch_size: int
+    remember_stamps: bool
+
+
+class LegRunner:
+    """Runs one leg to the end (or to a cancel) and returns its counts."""
+
+    def __init__(
+        self,
+        job: LegJob,
+        history: History,
+        state: RunState,
+        progress: ProgressListener,
+        keep_going: Callable[[], bool],
+    ) -> None:
+        self.job = job
+        self.history = history
+        self.state = state
+        self.progress = progress
+        self.keep_going = keep_going
+        self.counts = StepCounts()
+
+    def run(self) -> StepCounts:
+        """Every batch of the source, then the final counts."""
+        job = self.job
+        since = None if job.full else self.state.watermark(job.project, job.task, job.leg)
+        fields = list(dict.fromkeys([*job.plan.source_fields(), *job.source.key]))
+        request = ReadRequest(
+            entity=job.source.entity.name,
+            fields=None if job.query else fields,
+            filter=job.filter,
+            since=since,
+            organization=job.source.organization,
+            batch_size=job.batch_size,
+        )
+        check_echoes = self.state.has_stamps(job.source.connection, job.source.entity.name)
+        for batch in job.source.connector.read(request):
+            if not self.keep_going():
+                raise Cancelled
+            self._batch(batch, check_echoes)
+        return self.counts
+
+    def _batch(self, batch: Batch, check_echoes: bool) -> None:
+        job = self.job
+        self.counts.read += len(batch.records)
+        records = batch.records
+        if check_echoes and batch.stamps is not None:
+            records = self._without_echoes(records, batch.stamps)
+        if job.query:
+            records = run_advanced_query(job.query, records)
+        errors: list[FailedRecord] = []
+        mapped = job.plan.apply(records)
+        dest = job.destination
+        job.plan.resolve_lookups(
+            mapped,
+            lambda entity, key, values: dest.connector.resolve(entity, key, values, dest.organization),
+        )
+        for failure in mapped.failures:
+            errors.append(
+                FailedRecord(
+                    "export",
+                    key_text(records[failure.position], job.source.key),
+                    failure.source_field or failure.destination_field,
+                    failure.message,
+                )
+            )
+        self.counts.failed += len(mapped.failures)
+        stamps: dict[str, str] = {}
+        previews: list[dict[str, Any]] = []
+        if job.dry_run:
+            previews = preview_batch(dest.connector, dest.entity.name, dest.key, mapped.records, dest.organization)
+            for item in previews:
+                self._count(RecordStatus.INSERTED if item["action"] == "insert" else RecordStatus.UPDATED)
+            self.counts.unchanged += len(mapped.records) - len(previews)
+        elif mapped.records:
+            outcome = dest.connector.write(
+                dest.entity.name, mapped.records, dest.key, job.mode, dest.organization
+            )
+            for status in outcome.statuses:
+                self._count(status)
+            for failure in outcome.failures:
+                source_position = mapped.positions[failure.position]
+                errors.append(
+                    FailedRecord(
+                        "import",
+                        key_text(records[source_position], job.source.key),
+                        failure.field,
+                        failure.message,
+                    )
+                )
+            if job.remember_stamps and outcome.stamps is not None:
+                for record, stamp in zip(mapped.records, outcome.stamps, strict=True):
+                    if stamp is not None:
+                        stamps[key_text(record, dest.key)] = stamp
+        if job.propagate_deletes and batch.deleted and not job.dry_run:
+            self._delete(batch.deleted, errors)
+        self._commit(batch, errors, stamps, previews)
+
+    def _count(self, status: RecordStatus) -> None:
+        if status is RecordStatus.INSERTED:
+            self.counts.inserted += 1
+        elif status is RecordStatus.UPDATED:
+            self.counts.updated += 1
+        elif status is RecordStatus.UNCHANGED:
+            self.counts.unchanged += 1
+        elif status is RecordStatus.DELETED:
+            self.counts.deleted += 1
+        else:
+            self.counts.failed += 1
+
+    def _without_echoes(
+        self, records: list[dict[str, Any]], stamps: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        job = self.job
+        keys = [key_text(r, job.source.key) for r in records]
+        written = self.state.stamps(job.source.connection, job.source.entity.name, keys)
+        kept = [r for r, k, s in zip(records, keys, stamps, strict=True) if written.get(k) != s]
+        self.counts.unchanged += len(records) - len(kept)
+        return kept
+
+    def _delete(self, deleted: list[dict[str, Any]], errors: list[FailedRecord]) -> None:
+        job = self.job
+        dest = job.destination
+        mapped = job.plan.apply(deleted)
+        keys = [
+            {k: r.get(k) for k in dest.key}
+            for r in mapped.records
+            if all(r.get(k) is not None for k in dest.key)
+        ]
+        if not keys:
+            return
+        outcome = dest.connector.delete(dest.entity.name, keys, dest.organization)
+        for status in outcome.statuses:
+            if status is RecordStatus.DELETED:
+                self.counts.deleted += 1
+        for failure in outcome.failures:
+            errors.append(
+                FailedRecord("import", key_text(keys[failure.position], dest.key), failure.field, failure.message)
+            )
+            self.counts.failed += 1
+
+    def _commit(
+        self,
+        batch: Batch,
+        errors: list[FailedRecord],
+        stamps: dict[str, str],
+        previews: list[dict[str, Any]],
+    ) -> None:
+        job = self.job
+        with self.history.db.engine.begin() as conn:
+            self.history.record_progress(
+                job.step_id, self.counts, errors, job.execution, job.task, job.step, conn
+            )
+            if previews:
+                self.history.add_previews(conn, job.execution, job.task, job.step, previews)
+            if not job.dry_run:
+                self.state.save_watermark(conn, job.project, job.task, job.leg, batch.watermark)
+                if stamps:
+                    self.state.remember(conn, job.destination.connection, job.destination.entity.name, stamps)
+        self.progress(StepProgress(job.task, job.step, self.counts))
