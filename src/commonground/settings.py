@@ -51,6 +51,25 @@ SETTINGS: tuple[Setting, ...] = (
         "Days the data integrator keeps execution history before purging it.",
     ),
     Setting(
+        "smtp_url",
+        "COMMONGROUND_SMTP_URL",
+        None,
+        "SMTP server for run notifications: smtp://[user:password@]host:port "
+        "(smtps:// for TLS, ?starttls=1 to upgrade); unset means no mail.",
+    ),
+    Setting(
+        "mail_sender",
+        "COMMONGROUND_MAIL_SENDER",
+        "Account No Reply <noreply@localhost>",
+        "Sender of run notification mails.",
+    ),
+    Setting(
+        "public_url",
+        "COMMONGROUND_PUBLIC_URL",
+        "http://127.0.0.1:8000",
+        "Base URL of the admin pages, used in links sent by mail.",
+    ),
+    Setting(
         "batch_size",
         "COMMONGROUND_BATCH_SIZE",
         "5000",

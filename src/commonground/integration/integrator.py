@@ -18,6 +18,7 @@ from commonground.integration.engine.runner import ProjectRun, RunOptions
 from commonground.integration.engine.state import RunState
 from commonground.integration.history import Execution, History, RunStatus, Trigger
 from commonground.integration.leases import Lease, new_holder
+from commonground.integration.notifications import configured_server, notify
 from commonground.integration.secrets import SecretBox
 from commonground.settings import home_path, setting
 
@@ -100,7 +101,10 @@ class Integrator:
             self.history.finish(execution, status, totals.upserts, totals.errors, message)
         finally:
             lease.release()
-        return self.history.get(execution)
+        finished = self.history.get(execution)
+        if project.schedule.notify:
+            notify(finished, project.schedule.notify, configured_server())
+        return finished
 
     def rerun(self, execution: int, progress: ProgressListener = ignore_progress) -> Execution:
         """Run a past execution's project again, the same way (full or not, dry or not)."""
