@@ -1,0 +1,334 @@
+"""A leg's field mapping compiled once into steps, then applied to batches in a tight loop.
+
+`compile_leg` checks the mapping against both entities and builds, per destination field, the
+source record key to read and one callable (transforms, then a safe conversion to the
+destination kind); plain copies of same-kind fields need no callable at all. `LegPlan.apply`
+maps a batch; a record whose value a transform rejects, or whose integration key is blank, is
+left out and reported by its position in the input. Destination lookups written
+`lookup.keyfield` or polymorphically keep their key value until `resolve_lookups` replaces it by
+the destination's reference, asking the engine's `resolve` callback once per (entity, key) with
+the batch's distinct values and trying polymorphic targets in order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from commonground.errors import DefinitionError
+from commonground.integration.contracts import EntityInfo, FieldInfo, ValueKind
+from commonground.integration.definitions import FieldMapping, Leg
+from commonground.integration.mapping.coercion import Coerce, coercer
+from commonground.integration.mapping.paths import FieldPath, Target, parse_path
+from commonground.integration.mapping.transforms import (
+    Apply,
+    ValueRejectedError,
+    chain,
+    is_blank,
+    parse_transforms,
+)
+
+KeyValues = tuple[Any, ...]
+Resolve = Callable[[str, list[str], list[KeyValues]], dict[KeyValues, Any]]
+
+
+class MappingError(DefinitionError):
+    """A mapping cannot be compiled against the entities (names a field that is not there)."""
+
+    code = "InvalidMapping"
+
+
+@dataclass(frozen=True)
+class MappingFailure:
+    """Why one input record is not in the batch: its input position, the fields, a message."""
+
+    position: int
+    source_field: str | None
+    destination_field: str
+    message: str
+
+
+@dataclass
+class PendingLookup:
+    """Key values still to resolve for one destination lookup field.
+
+    `rows` index `MappedBatch.records`; `values[i]` is the key tuple of row `rows[i]`, tried
+    against `targets` in order.
+    """
+
+    field: str
+    path: str
+    source_field: str | None
+    targets: tuple[Target, ...]
+    rows: list[int] = dataclasses.field(default_factory=list)
+    values: list[KeyValues] = dataclasses.field(default_factory=list)
+
+
+@dataclass
+class MappedBatch:
+    """A mapped batch: destination records, the input position of each, failures, lookups."""
+
+    records: list[dict[str, Any]]
+    positions: list[int]
+    failures: list[MappingFailure]
+    lookups: list[PendingLookup]
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    field: str
+    path: str
+    source_field: str | None
+    targets: tuple[Target, ...]
+
+
+class LegPlan:
+    """The compiled mapping of one leg; build it with `compile_leg`."""
+
+    def __init__(
+        self,
+        leg: Leg,
+        sources: tuple[FieldPath, ...],
+        copies: tuple[tuple[str, str | None], ...],
+        steps: tuple[tuple[str, str | None, Apply, int], ...],
+        lookups: tuple[_Lookup, ...],
+        key: tuple[str, ...],
+        labels: tuple[tuple[str | None, str], ...],
+    ) -> None:
+        self.leg = leg
+        self._sources = sources
+        self._copies = copies
+        self._steps = steps
+        self._lookups = lookups
+        self._key = key
+        self._labels = labels
+
+    def source_paths(self) -> tuple[FieldPath, ...]:
+        """The source fields to read; a lookup path's value is read into the key `str(path)`."""
+        return self._sources
+
+    def source_fields(self) -> tuple[str, ...]:
+        """The source record keys the plan reads (plain names and `lookup.keyfield` paths)."""
+        return tuple(str(p) for p in self._sources)
+
+    def destination_fields(self) -> tuple[str, ...]:
+        """The destination fields every mapped record holds."""
+        return tuple(d for d, _ in self._copies) + tuple(s[0] for s in self._steps)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """The destination fields of the integration key (their spelling in the entity)."""
+        return self._key
+
+    def apply(self, records: Sequence[dict[str, Any]]) -> MappedBatch:
+        """Map one batch; failed records are left out and reported by input position."""
+        copies, steps, key, labels = self._copies, self._steps, self._key, self._labels
+        out_records: list[dict[str, Any]] = []
+        positions: list[int] = []
+        failures: list[MappingFailure] = []
+        for position, record in enumerate(records):
+            get = record.get
+            out = {d: get(s) for d, s in copies}  # type: ignore[arg-type]
+            step: tuple[str, str | None, Apply, int] | None = None
+            try:
+                for step in steps:
+                    out[step[0]] = step[2](get(step[1]))  # type: ignore[arg-type]
+            except ValueRejectedError as exc:
+                assert step is not None
+                source, destination = labels[step[3]]
+                failures.append(MappingFailure(position, source, destination, str(exc)))
+                continue
+            if key and not self._has_key(out, position, failures):
+                continue
+            out_records.append(out)
+            positions.append(position)
+        return MappedBatch(out_records, positions, failures, self._pending(out_records))
+
+    def _has_key(self, out: dict[str, Any], position: int, failures: list[MappingFailure]) -> bool:
+        for name in self._key:
+            if is_blank(out.get(name)):
+                message = f"{name} is empty: records without an integration key value are skipped"
+                failures.append(MappingFailure(position, None, name, message))
+                return False
+        return True
+
+    def _pending(self, records: list[dict[str, Any]]) -> list[PendingLookup]:
+        pending: list[PendingLookup] = []
+        for spec in self._lookups:
+            lookup = PendingLookup(spec.field, spec.path, spec.source_field, spec.targets)
+            name = spec.field
+            for row, out in enumerate(records):
+                value = out[name]
+                if is_blank(value):
+                    out[name] = None
+                    continue
+                lookup.rows.append(row)
+                lookup.values.append(value if type(value) is tuple else (value,))
+            pending.append(lookup)
+        return pending
+
+    def resolve_lookups(self, mapped: MappedBatch, resolve: Resolve) -> MappedBatch:
+        """Replace lookup key values by references; records with an unknown value are dropped.
+
+        `resolve(entity, key, values)` returns the references of the records found, keyed by
+        the given tuples; it is called once per (entity, key) and stage with distinct values.
+        Updates `mapped` in place and returns it.
+        """
+        open_rows = [dict(zip(p.rows, p.values, strict=True)) for p in mapped.lookups]
+        found: dict[tuple[str, tuple[str, ...]], dict[KeyValues, Any]] = {}
+        asked: dict[tuple[str, tuple[str, ...]], set[KeyValues]] = {}
+        stages = max((len(p.targets) for p in mapped.lookups), default=0)
+        for stage in range(stages):
+            needs: dict[tuple[str, tuple[str, ...]], dict[KeyValues, None]] = {}
+            for lookup, rows in zip(mapped.lookups, open_rows, strict=True):
+                if stage < len(lookup.targets) and rows:
+                    target = lookup.targets[stage]
+                    ident = (target.entity, target.key)
+                    done = asked.setdefault(ident, set())
+                    wanted = needs.setdefault(ident, {})
+                    for value in rows.values():
+                        if value not in done and len(value) == len(target.key):
+                            wanted[value] = None
+            for (entity, key), values in needs.items():
+                if values:
+                    found.setdefault((entity, key), {}).update(
+                        resolve(entity, list(key), list(values))
+                    )
+                    asked[(entity, key)].update(values)
+            for lookup, rows in zip(mapped.lookups, open_rows, strict=True):
+                if stage < len(lookup.targets) and rows:
+                    target = lookup.targets[stage]
+                    table = found.get((target.entity, target.key), {})
+                    for row, value in list(rows.items()):
+                        if value in table:
+                            mapped.records[row][lookup.field] = table[value]
+                            del rows[row]
+        failed: set[int] = set()
+        for lookup, rows in zip(mapped.lookups, open_rows, strict=True):
+            for row, value in rows.items():
+                shown = ", ".join(str(v) for v in value)
+                message = f"{lookup.field} with value {shown} does not exist in destination."
+                mapped.failures.append(
+                    MappingFailure(mapped.positions[row], lookup.source_field, lookup.path, message)
+                )
+                failed.add(row)
+        if failed:
+            keep = [i for i in range(len(mapped.records)) if i not in failed]
+            mapped.records = [mapped.records[i] for i in keep]
+            mapped.positions = [mapped.positions[i] for i in keep]
+            mapped.failures.sort(key=lambda f: f.position)
+        mapped.lookups = []
+        return mapped
+
+
+def compile_leg(
+    leg: Leg, source: EntityInfo, destination: EntityInfo, key: Sequence[str] | None
+) -> LegPlan:
+    """Compile a leg's mapping against its entities (MappingError, TransformError, PathError).
+
+    `key` lists the destination's integration key fields (plain names or the mapped
+    `lookup.keyfield` text); a mapped record with a blank key value fails instead of being
+    written. None skips that check.
+    """
+    sources: dict[str, FieldPath] = {}
+    copies: list[tuple[str, str | None]] = []
+    steps: list[tuple[str, str | None, Apply, int]] = []
+    lookups: list[_Lookup] = []
+    labels: list[tuple[str | None, str]] = []
+    written: dict[str, str] = {}  # folded destination text or field -> destination field
+    for index, mapping in enumerate(leg.mappings):
+        label = f"{mapping.source or 'None'} -> {mapping.destination}"
+        source_key, source_kind = _source_of(mapping, source, sources)
+        path = parse_path(mapping.destination)
+        target = _field(destination, path.field, "destination", label)
+        if target.name.lower() in written:
+            raise MappingError(f"mapping {label}: destination field {target.name} is mapped twice")
+        written[target.name.lower()] = target.name
+        written.setdefault(str(path).lower(), target.name)
+        transforms = parse_transforms(
+            mapping.transform,
+            mapping=label,
+            field=mapping.source or mapping.destination,
+            max_length=None if path.is_lookup else target.max_length,
+        )
+        coerce: Coerce | None = None
+        if path.is_lookup:
+            targets = _targets(path, target, label)
+            lookups.append(_Lookup(target.name, str(path), mapping.source, targets))
+        elif transforms or source_kind is not target.kind:
+            coerce = coercer(target.kind, target.name)
+        apply = _compose(chain(transforms), coerce)
+        labels.append((mapping.source, mapping.destination))
+        if apply is None:
+            copies.append((target.name, source_key))
+        else:
+            steps.append((target.name, source_key, apply, index))
+    key_fields: list[str] = []
+    for name in key or ():
+        if name.lower() not in written:
+            raise MappingError(f"integration key field {name} of {destination.name} is not mapped")
+        key_fields.append(written[name.lower()])
+    return LegPlan(
+        leg,
+        tuple(sources.values()),
+        tuple(copies),
+        tuple(steps),
+        tuple(lookups),
+        tuple(key_fields),
+        tuple(labels),
+    )
+
+
+def _field(entity: EntityInfo, name: str, side: str, label: str) -> FieldInfo:
+    info = entity.field(name)
+    if info is None:
+        raise MappingError(f"mapping {label}: {side} field {name} does not exist in {entity.name}")
+    return info
+
+
+def _source_of(
+    mapping: FieldMapping, source: EntityInfo, sources: dict[str, FieldPath]
+) -> tuple[str | None, ValueKind | None]:
+    if mapping.source is None:
+        return None, None
+    label = f"{mapping.source} -> {mapping.destination}"
+    path = parse_path(mapping.source)
+    info = _field(source, path.field, "source", label)
+    path = replace(path, field=info.name)
+    text = str(path)
+    sources.setdefault(text.lower(), path)
+    return str(sources[text.lower()]), None if path.is_lookup else info.kind
+
+
+def _targets(path: FieldPath, field: FieldInfo, label: str) -> tuple[Target, ...]:
+    if field.kind is not ValueKind.LOOKUP:
+        raise MappingError(f"mapping {label}: {field.name} is not a lookup field")
+    if path.key:
+        if not field.targets:
+            raise MappingError(f"mapping {label}: lookup {field.name} declares no target entity")
+        return tuple(Target(entity, path.key) for entity in field.targets)
+    known = {t.lower(): t for t in field.targets}
+    targets = []
+    for target in path.targets:
+        entity = known.get(target.entity.lower(), target.entity if not known else None)
+        if entity is None:
+            raise MappingError(
+                f"mapping {label}: lookup {field.name} cannot reference {target.entity} "
+                f"(its targets are {', '.join(field.targets)})"
+            )
+        targets.append(Target(entity, target.key))
+    return tuple(targets)
+
+
+def _compose(transform: Apply | None, coerce: Coerce | None) -> Apply | None:
+    if transform is None or coerce is None:
+        return transform or coerce
+    after = coerce
+    before = transform
+
+    def apply(value: Any) -> Any:
+        return after(before(value))
+
+    return apply
