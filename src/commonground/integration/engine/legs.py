@@ -26,7 +26,8 @@ from commonground.integration.engine.preview import preview_batch
 from commonground.integration.engine.progress import ProgressListener, StepProgress
 from commonground.integration.engine.state import RunState, key_text
 from commonground.integration.history import History, FailedRecord, StepCounts
-from commonground.integration.mapping import LegPlan, run_advanced_query
+from commonground.integration.mapping import LegPlan
+from commonground.integration.mapping.advanced import run_query
 
 
 class Cancelled(Exception):
@@ -112,7 +113,7 @@ class LegRunner:
         if check_echoes and batch.stamps is not None:
             records = self._without_echoes(records, batch.stamps)
         if job.query:
-            records = run_advanced_query(job.query, records)
+            records = run_query(job.query, records)
         errors: list[FailedRecord] = []
         mapped = job.plan.apply(records)
         dest = job.destination

@@ -9,7 +9,7 @@ failed and the run goes on with the next task where it safely can.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from commonground.errors import CommonGroundError
 from commonground.integration.catalog.definitions_store import DefinitionStore
@@ -19,7 +19,9 @@ from commonground.integration.engine.legs import Cancelled, LegJob, LegRunner, S
 from commonground.integration.engine.progress import ProgressListener, StepProgress
 from commonground.integration.engine.state import RunState
 from commonground.integration.history import FailedRecord, History, RunStatus, StepCounts
-from commonground.integration.mapping import Problem, compile_leg, validate_leg
+from commonground.integration.mapping import compile_leg
+from commonground.integration.mapping.advanced import output_fields
+from commonground.integration.mapping.validation import Problem, validate_leg
 from commonground.integration.registry import open_connector
 
 VALIDATION_STEP = "Project validation step"
@@ -164,7 +166,11 @@ class ProjectRun:
         )
         leg_filter = task.filter if index == 0 else None
         query = task.query if index == 0 else None
-        found = validate_leg(task.name, leg, source, destination, key, leg_filter, query)
+        if query:
+            source = replace(source, fields=output_fields(query, source))
+        found = validate_leg(
+            leg, source, destination, key, task=task.name, filter=leg_filter, query=query
+        )
         problems.extend(found)
         if found or key is None:
             return None
@@ -185,7 +191,7 @@ class ProjectRun:
                         self._organization(leg.source)),
             destination=Side(destination_connection, self._connector(leg.destination),
                              destination, key, self._organization(leg.destination)),
-            plan=compile_leg(leg, source, destination, key, query),
+            plan=compile_leg(leg, source, destination, key),
             filter=leg_filter,
             query=query,
             mode=task.mode,
@@ -247,7 +253,7 @@ class ProjectRun:
         step_id = self.history.add_step(
             self.execution, self._sequence(job), job.task, job.step
         )
-        job = LegJob(**{**job.__dict__, "step_id": step_id})
+        job = replace(job, step_id=step_id)
         runner = LegRunner(job, self.history, self.state, self.progress, self.keep_going)
         try:
             counts = runner.run()

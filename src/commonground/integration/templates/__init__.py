@@ -1,0 +1,1 @@
+"""Project templates: blueprints of tasks and mappings, saved from projects or shipped as files."""
