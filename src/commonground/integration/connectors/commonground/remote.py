@@ -1,0 +1,255 @@
+"""An environment served by `commonground serve`, through the remote SDK's HTTP backend.
+
+Reads reuse the SDK (`$filter` printed from the same query plans, next links followed, delta
+links for change tracking). A write batch goes to the bulk actions (CreateMultiple or
+UpsertMultiple, up to 1,000 targets per request and transaction): the API writes all targets
+or none and lists every failing one, so the failing targets are reported and the request is
+sent again without them; the versions written are then read back in one query per chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from commonground.errors import NotFoundError, RecordError
+from commonground.integration.connectors.commonground.access import translated_errors
+from commonground.integration.connectors.commonground.credentials import ClientCredentials
+from commonground.integration.connectors.commonground.matching import (
+    key_tuple,
+    records_by_key,
+)
+from commonground.integration.connectors.commonground.settings import CommonGroundSettings
+from commonground.integration.contracts import (
+    AuthenticationFailedError,
+    ConnectionFailedError,
+    ConnectorError,
+    SchemaError,
+)
+from commonground.model.datamodel import DataModel
+from commonground.model.entity import RECORD_ID, VERSION, Entity
+from commonground.odata.naming import entity_set_name
+from commonground.query.expressions import Path
+from commonground.query.plan import Order, Query
+from commonground.sdk.backend import DeleteOp
+from commonground.sdk.odata_text import literal_text
+from commonground.sdk.remote import RemoteBackend, remote_error
+from commonground.service.codec import Record
+from commonground.service.environment import SYSTEM_USER
+from commonground.service.reads import ChangeSet
+from commonground.service.writes import Outcome, WriteMode, WriteResult
+
+MAX_TARGETS = 1000  # per bulk action request (api/bulk.py)
+MAX_DELETES = 1000  # per $batch request (api/batch.py)
+
+
+class RemoteAccess:
+    """Reads and writes over the OData API of one environment."""
+
+    id_chunk = 100  # values per query: a query string has to stay short
+
+    def __init__(self, settings: CommonGroundSettings) -> None:
+        assert settings.url is not None
+        self._base = settings.url.rstrip("/")
+        secret = settings.client_secret
+        self._secrets = [secret.get_secret_value()] if secret else []
+        auth = None
+        if settings.token_url and settings.client_id and secret:
+            auth = ClientCredentials(settings.token_url, settings.client_id, secret)
+        self._http = httpx.Client(
+            timeout=60, auth=auth, event_hooks={"response": [_refuse_unauthorized]}
+        )
+        try:
+            with self._translated():
+                try:
+                    self._backend = RemoteBackend(self._base, settings.environment, self._http)
+                except NotFoundError:
+                    raise SchemaError(
+                        f"environment '{settings.environment}' does not exist at {self._base}"
+                    ) from None
+        except BaseException:
+            self._http.close()
+            raise
+
+    @property
+    def model(self) -> DataModel:
+        """The environment's model, as the server described it when the connection opened."""
+        return self._backend.model
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        with translated_errors(self._secrets):
+            try:
+                yield
+            except httpx.TransportError as exc:
+                message = f"cannot reach {self._base}: {type(exc).__name__}: {exc}"
+                raise ConnectionFailedError(message) from None
+            except ValueError as exc:  # not JSON: the URL names no Common Ground server
+                message = f"{self._base} did not answer as a Common Ground server: {exc}"
+                raise ConnectorError(message) from None
+
+    def query(self, query: Query) -> list[Record]:
+        """Records a query plan selects, every page of them."""
+        with self._translated():
+            return self._backend.query(query)
+
+    def changes_since(self, entity: str, token: int, limit: int) -> ChangeSet:
+        """One page of changes, through the delta link of the entity set."""
+        with self._translated():
+            return self._backend.changes_since(entity, token, limit)
+
+    def current_token(self, entity: str) -> int:
+        """The entity's highest VersionNumber (0 when it is empty).
+
+        Writers commit in the order of the positions they take, so every change of the entity
+        not yet committed, and every later one, gets a greater position.
+        """
+        top = Query(entity, select=(VERSION,), order_by=(Order(VERSION, True),), top=1)
+        newest = self.query(top)
+        return int(newest[0][VERSION]) if newest else 0
+
+    def write(
+        self, entity: str, records: Sequence[dict[str, Any]], mode: WriteMode, key: list[str]
+    ) -> WriteResult:
+        """Bulk actions per 1,000 records; failing targets are reported and left out."""
+        definition = self.model.entity(entity)
+        size = len(records)
+        result = WriteResult([Outcome.FAILED] * size, [None] * size, [None] * size)
+        positions = list(range(size))
+        if mode is WriteMode.UPDATE:
+            positions = self._existing(definition, records, key or _primary(definition), result)
+        for start in range(0, len(positions), MAX_TARGETS):
+            chunk = positions[start : start + MAX_TARGETS]
+            self._send(definition, records, chunk, mode, key, result)
+        result.versions = self._versions(definition, result.record_ids)
+        result.errors.sort(key=lambda e: e.index)
+        return result
+
+    def _existing(
+        self,
+        entity: Entity,
+        records: Sequence[dict[str, Any]],
+        key: list[str],
+        result: WriteResult,
+    ) -> list[int]:
+        """Positions of the records an update finds; the others fail."""
+        tuples = [key_tuple(_canonical(entity, r), key) for r in records]
+        wanted = [t for t in set(tuples) if None not in t]
+        found = records_by_key(self, entity, key, wanted, (RECORD_ID,))
+        stored = {key_tuple(r, key) for r in found}
+        for position, values in enumerate(tuples):
+            if values not in stored:
+                shown = ", ".join(f"{f}={v!r}" for f, v in zip(key, values, strict=True))
+                message = f"no {entity.name} record has {shown}"
+                result.errors.append(RecordError(position, key[0], message, "NotFound"))
+        return [p for p, values in enumerate(tuples) if values in stored]
+
+    def _send(
+        self,
+        entity: Entity,
+        records: Sequence[dict[str, Any]],
+        positions: list[int],
+        mode: WriteMode,
+        key: list[str],
+        result: WriteResult,
+    ) -> None:
+        action = "CreateMultiple" if mode is WriteMode.CREATE else "UpsertMultiple"
+        url = f"{self._backend.root}{entity_set_name(entity.name)}/CommonGround.{action}"
+        keyed = mode is not WriteMode.CREATE and bool(key) and key != [RECORD_ID]
+        pending = positions
+        while pending:
+            targets = [self._target(entity, records[p], key if keyed else []) for p in pending]
+            with self._translated():
+                response = self._http.post(url, json={"Targets": targets})
+                body = response.json() if response.content else {}
+            failed = _failures(response.status_code, body, pending)
+            if failed is None:
+                answer = zip(pending, body["Ids"], body["Outcomes"], strict=True)
+                for position, record_id, outcome in answer:
+                    result.record_ids[position] = record_id
+                    result.outcomes[position] = Outcome(outcome)
+                return
+            result.errors.extend(failed)
+            gone = {e.index for e in failed}
+            pending = [p for p in pending if p not in gone]
+
+    def _target(self, entity: Entity, record: dict[str, Any], key: list[str]) -> dict[str, Any]:
+        target = self._backend.encode(entity, record)
+        if key:
+            values = key_tuple(_canonical(entity, record), key)
+            text = ",".join(f"{f}={literal_text(v)}" for f, v in zip(key, values, strict=True))
+            target["@odata.id"] = f"{entity_set_name(entity.name)}({text})"
+        return target
+
+    def _versions(self, entity: Entity, ids: Sequence[int | None]) -> list[int | None]:
+        wanted = sorted({i for i in ids if i is not None})
+        versions: dict[int, int] = {}
+        for start in range(0, len(wanted), self.id_chunk):
+            chunk = Path((RECORD_ID,)).in_(wanted[start : start + self.id_chunk])
+            query = Query(entity.name, select=(RECORD_ID, VERSION), where=chunk)
+            versions.update((r[RECORD_ID], r[VERSION]) for r in self.query(query))
+        return [None if i is None else versions.get(i) for i in ids]
+
+    def delete(self, entity: str, record_ids: Sequence[int]) -> int:
+        """Delete records in one atomic `$batch` per 1,000."""
+        deleted = 0
+        for start in range(0, len(record_ids), MAX_DELETES):
+            chunk = list(record_ids[start : start + MAX_DELETES])
+            with self._translated():
+                answer = self._backend.execute([DeleteOp(entity, chunk)], SYSTEM_USER)
+            deleted += int(answer[0])  # type: ignore[arg-type]
+        return deleted
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._http.close()
+
+
+def _failures(status: int, body: Any, pending: list[int]) -> list[RecordError] | None:
+    """The failing targets of a refused bulk request (at batch positions), None on success.
+
+    Any other refusal (the whole request, not some targets) is raised as the SDK would.
+    """
+    if status < 400:
+        return None
+    error = body.get("error", {}) if isinstance(body, dict) else {}
+    details = error.get("details") or [] if isinstance(error, dict) else []
+    failed = [
+        RecordError(
+            pending[int(d["index"])],
+            d.get("field") or None,
+            str(d.get("message", "")),
+            str(d.get("code", "")),
+        )
+        for d in details
+        if isinstance(d, dict) and isinstance(d.get("index"), int) and d["index"] < len(pending)
+    ]
+    if status != 400 or not failed:
+        with translated_errors():
+            raise remote_error(status, body)
+    return failed
+
+
+def _canonical(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
+    """A record with field names spelled as the model spells them."""
+    out = {}
+    for name, value in record.items():
+        field = entity.field_or_none(name)
+        out[field.name if field else name] = value
+    return out
+
+
+def _primary(entity: Entity) -> list[str]:
+    return list(entity.primary_key or (RECORD_ID,))
+
+
+def _refuse_unauthorized(response: httpx.Response) -> None:
+    """A 401 or 403 from the server: the credentials were refused (terminal)."""
+    if response.status_code in (401, 403):
+        response.close()
+        raise AuthenticationFailedError(
+            f"{response.request.url.host} refused the credentials (HTTP {response.status_code})"
+        )
