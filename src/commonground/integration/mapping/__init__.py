@@ -2,19 +2,18 @@
 
 How the engine uses it, per leg of a task:
 
-    plan = compile_leg(leg, source_info, destination_info, key)   # once per run
+    problems = validate_leg(task.name, leg, source_info, destination_info, key, filter, query)
+                                             # list[Problem(code, task, field, message)]
+    plan = compile_leg(leg, source_info, destination_info, key, query)   # once per run
     request fields: plan.source_fields()     # plain names and `lookup.keyfield` texts; the
                                              # engine puts a lookup path's value (the related
                                              # record's key, via Connector.fetch) under that text
     for batch in reads:
-        records = run_query(task.query, batch.records) if task.query else batch.records
+        records = run_advanced_query(query, batch.records) if query else batch.records
         mapped = plan.apply(records)          # MappedBatch: records, positions, failures, lookups
         plan.resolve_lookups(mapped, resolve)  # resolve(entity, key, values) -> {values: ref}
         write mapped.records; mapped.positions[i] is the input position of mapped.records[i];
         mapped.failures are MappingFailure(position, source_field, destination_field, message)
-
-    problems = validate_leg(leg, source_info, destination_info, key, task=..., filter=...,
-                            query=...)        # list[Problem(code, task, field, message)]
 
 `resolve` is called once per (target entity, key fields) per batch with distinct key tuples;
 values not found in the first target of a polymorphic lookup are tried in the next. A value not
@@ -22,9 +21,17 @@ found anywhere fails its record: "customerid with value ACME does not exist in d
 
 Modules: `paths` (field references), `transforms` (Default, ValueMap, Truncate,
 CountryRegionCode), `coercion` (safe conversions to the destination kind), `plan`
-(compile_leg, LegPlan), `validation` (DIPV codes), `advanced` (DuckDB advanced query).
+(compile_leg, LegPlan), `validation` (DIPV codes), `filters` (does a source filter parse),
+`advanced` (the DuckDB advanced query: one SELECT over the batch as table `source`).
 """
 
+from commonground.integration.mapping.advanced import (
+    QueryError,
+    check_query,
+    output_fields,
+    query_entity,
+    run_advanced_query,
+)
 from commonground.integration.mapping.paths import FieldPath, PathError, Target, parse_path
 from commonground.integration.mapping.plan import (
     LegPlan,
@@ -40,6 +47,7 @@ from commonground.integration.mapping.transforms import (
     ValueRejectedError,
     parse_transforms,
 )
+from commonground.integration.mapping.validation import Problem, validate_leg
 
 __all__ = [
     "FieldPath",
@@ -49,11 +57,18 @@ __all__ = [
     "MappingFailure",
     "PathError",
     "PendingLookup",
+    "Problem",
+    "QueryError",
     "Resolve",
     "Target",
     "TransformError",
     "ValueRejectedError",
+    "check_query",
     "compile_leg",
+    "output_fields",
     "parse_path",
     "parse_transforms",
+    "query_entity",
+    "run_advanced_query",
+    "validate_leg",
 ]

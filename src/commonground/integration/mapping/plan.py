@@ -20,6 +20,7 @@ from typing import Any
 from commonground.errors import DefinitionError
 from commonground.integration.contracts import EntityInfo, FieldInfo, ValueKind
 from commonground.integration.definitions import FieldMapping, Leg
+from commonground.integration.mapping.advanced import query_entity
 from commonground.integration.mapping.coercion import Coerce, coercer
 from commonground.integration.mapping.paths import FieldPath, Target, parse_path
 from commonground.integration.mapping.transforms import (
@@ -224,14 +225,21 @@ class LegPlan:
 
 
 def compile_leg(
-    leg: Leg, source: EntityInfo, destination: EntityInfo, key: Sequence[str] | None
+    leg: Leg,
+    source: EntityInfo,
+    destination: EntityInfo,
+    key: Sequence[str] | None,
+    query: str | None = None,
 ) -> LegPlan:
     """Compile a leg's mapping against its entities (MappingError, TransformError, PathError).
 
     `key` lists the destination's integration key fields (plain names or the mapped
     `lookup.keyfield` text); a mapped record with a blank key value fails instead of being
-    written. None skips that check.
+    written. None skips that check. With an advanced `query`, the mapping's sources are the
+    query's output columns (QueryError when it does not run).
     """
+    if query is not None:
+        source = query_entity(query, source)
     sources: dict[str, FieldPath] = {}
     copies: list[tuple[str, str | None]] = []
     steps: list[tuple[str, str | None, Apply, int]] = []

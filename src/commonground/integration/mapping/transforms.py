@@ -109,6 +109,11 @@ class ValueMap:
         self.blank = self.entries.pop("", self._MISSING)
         self.field = field
 
+    @property
+    def has_blank(self) -> bool:
+        """Whether the map has a blank key (a default for blank and unmapped values)."""
+        return self.blank is not self._MISSING
+
     def __call__(self, value: Any) -> Any:
         if is_blank(value):
             return value if self.blank is self._MISSING else self.blank
