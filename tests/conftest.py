@@ -1,3 +1,3 @@
 """Fixtures live in plugin modules under tests/fixtures (one concern each)."""
 
-pytest_plugins = ["tests.fixtures.fix_environments"]
+pytest_plugins = ["tests.fixtures.fix_environments", "tests.fixtures.fix_integration"]

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 @pytest.fixture
 def integrator(tmp_path: Path) -> Iterator[Integrator]:
     """An integrator whose catalog and secret key live in a temporary home folder."""
-    from commonground.integration.integrator import Integrator  # noqa: PLC0415
+    from commonground.integration.integrator import Integrator
 
     item = Integrator(home=tmp_path / "home", secret_key=Fernet.generate_key())
     yield item

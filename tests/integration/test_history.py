@@ -28,7 +28,8 @@ def test_run_lifecycle(integrator: Integrator) -> None:
     history.finish(run, RunStatus.WARNING, upserts=2, errors=1, message=None)
     got = history.get(run)
     assert got.status == "Warning"
-    assert got.name.startswith("Accounts ") and got.name.endswith(" Immediate")
+    assert got.name.startswith("Accounts ")
+    assert got.name.endswith(" Immediate")
     assert got.steps[0].counts.upserts == 2
     assert history.record_errors(run)[0]["record"] == "(accountnumber):(A1)"
     assert history.count_errors(run) == 1

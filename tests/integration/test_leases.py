@@ -34,8 +34,12 @@ def test_expired_lease_is_taken_over(tmp_path: Path) -> None:
 
 def test_lease_of_a_dead_process_on_this_host_is_taken_at_once(tmp_path: Path) -> None:
     db = CatalogDatabase(tmp_path)
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                           capture_output=True, text=True, check=True)
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead = Lease(db, "x", f"{HOST}:{child.stdout.strip()}:abc", ttl=timedelta(hours=1))
     assert dead.acquire()
     assert Lease(db, "x", new_holder()).acquire()

@@ -53,8 +53,14 @@ def _execution(status: str) -> Execution:
         message=None,
         rerun_of=None,
         steps=[
-            Step(10, "Accounts", "From CRM accounts to AX Customers V2", status,
-                 StepCounts(read=182, inserted=100, updated=66, failed=16), None)
+            Step(
+                10,
+                "Accounts",
+                "From CRM accounts to AX Customers V2",
+                status,
+                StepCounts(read=182, inserted=100, updated=66, failed=16),
+                None,
+            )
         ],
     )
 
@@ -70,8 +76,15 @@ def test_warning_mail_has_the_documented_parts(smtp: tuple[Inbox, int]) -> None:
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
     body = text.get_payload(decode=True).decode()
     assert "The latest status of project AccountsToOps, run at 2026-11-24 10:00:00 UTC" in body
-    for column in ("Task", "Step", "Status", "Records Exported", "Records Inserted",
-                   "Records Updated", "Records With Error"):
+    for column in (
+        "Task",
+        "Step",
+        "Status",
+        "Records Exported",
+        "Records Inserted",
+        "Records Updated",
+        "Records With Error",
+    ):
         assert column in body
     assert "Accounts | From CRM accounts to AX Customers V2 | Warning | 182 | 100 | 66 | 16" in body
     assert "Click here to view project execution details" in body

@@ -51,10 +51,13 @@ def test_end_stops_the_schedule() -> None:
     unit=st.sampled_from(list(ScheduleUnit)),
     offset=st.integers(0, 10**8),
 )
-def test_latest_is_at_or_before_now_and_next_after(every: int, unit: ScheduleUnit, offset: int) -> None:
+def test_latest_is_at_or_before_now_and_next_after(
+    every: int, unit: ScheduleUnit, offset: int
+) -> None:
     schedule = ScheduleDef(every=every, unit=unit, start=START)
     now = START + timedelta(seconds=offset)
     latest = latest_occurrence(schedule, now)
     upcoming = next_occurrence(schedule, now)
-    assert latest is not None and upcoming is not None
+    assert latest is not None
+    assert upcoming is not None
     assert START <= latest <= now < upcoming

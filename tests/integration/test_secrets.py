@@ -19,7 +19,9 @@ def test_round_trip_and_ciphertext_hides_the_secret(tmp_path: Path) -> None:
     assert box.open(sealed) == "hunter2"
 
 
-def test_key_file_is_created_private_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_file_is_created_private_and_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("COMMONGROUND_SECRET_KEY", raising=False)
     sealed = SecretBox(home=tmp_path).seal("s")
     mode = stat.S_IMODE((tmp_path / KEY_FILE).stat().st_mode)

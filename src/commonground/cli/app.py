@@ -7,7 +7,17 @@ from pathlib import Path
 
 import typer
 
-from commonground.cli import entity, env, picklist
+from commonground.cli import (
+    connection,
+    connection_set,
+    entity,
+    env,
+    history,
+    picklist,
+    project,
+    run,
+    schedule,
+)
 from commonground.cli.output import report
 from commonground.cli.state import State
 from commonground.errors import CommonGroundError
@@ -23,6 +33,13 @@ app = typer.Typer(
 app.add_typer(env.app, name="env")
 app.add_typer(entity.app, name="entity")
 app.add_typer(picklist.app, name="picklist")
+app.add_typer(connection.app, name="connection")
+app.add_typer(connection_set.app, name="connection-set")
+app.add_typer(project.app, name="project")
+app.add_typer(project.templates_app, name="template")
+app.add_typer(run.app, name="run")
+app.add_typer(schedule.app, name="schedule")
+app.add_typer(history.app, name="history")
 
 
 @app.callback()

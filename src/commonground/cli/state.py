@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from commonground.integration.integrator import Integrator
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
 
@@ -18,6 +19,7 @@ class State:
     home: Path
     database_url: str | None
     _environments: Environments | None = field(default=None, repr=False)
+    _integrator: Integrator | None = field(default=None, repr=False)
 
     @property
     def environments(self) -> Environments:
@@ -30,10 +32,19 @@ class State:
         """An existing environment."""
         return self.environments.open(name)
 
+    @property
+    def integrator(self) -> Integrator:
+        """The installation's data integrator (its catalog beside the environments)."""
+        if self._integrator is None:
+            self._integrator = Integrator(home=self.home, database_url=self.database_url)
+        return self._integrator
+
     def close(self) -> None:
         """Release database connections."""
         if self._environments is not None:
             self._environments.close()
+        if self._integrator is not None:
+            self._integrator.close()
 
 
 EnvOption = typer.Option(..., "--env", "-e", help="The environment to act in.")

@@ -7,6 +7,8 @@ retention period (45 days by default) and then purged.
 
 from __future__ import annotations
 
+import builtins
+
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -140,7 +142,7 @@ class History:
                     runner=runner,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            return _new_id(result.inserted_primary_key)
 
     def add_step(self, execution: int, sequence: int, task: str, step: str) -> int:
         """A Running step of an execution; its id."""
@@ -154,7 +156,7 @@ class History:
                     status=RunStatus.RUNNING.value,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            return _new_id(result.inserted_primary_key)
 
     def record_progress(
         self,
@@ -171,11 +173,7 @@ class History:
             with self.db.engine.begin() as own:
                 self.record_progress(step_id, counts, errors, execution, task, step, own)
             return
-        conn.execute(
-            update(self.steps)
-            .where(self.steps.c.id == step_id)
-            .values(**counts.__dict__)
-        )
+        conn.execute(update(self.steps).where(self.steps.c.id == step_id).values(**counts.__dict__))
         self.add_errors(conn, execution, task, step, errors)
 
     def add_errors(
@@ -229,7 +227,9 @@ class History:
             ],
         )
 
-    def previews(self, execution: int, limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
+    def previews(
+        self, execution: int, limit: int = 1000, offset: int = 0
+    ) -> builtins.list[dict[str, Any]]:
         """What a dry run would have inserted and updated, with field differences."""
         table = self.db.table("changes_preview")
         query = (
@@ -332,7 +332,7 @@ class History:
 
     def record_errors(
         self, execution: int, limit: int = 1000, offset: int = 0
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Per-record errors of an execution, in the order they happened."""
         query = (
             select(self.errors)
@@ -362,7 +362,9 @@ class History:
                 update(self.executions)
                 .where(self.executions.c.project == project)
                 .where(self.executions.c.status == RunStatus.RUNNING.value)
-                .values(status=RunStatus.ERROR.value, message=message, finished_on=as_text(utc_now()))
+                .values(
+                    status=RunStatus.ERROR.value, message=message, finished_on=as_text(utc_now())
+                )
             )
 
     def purge(self, keep_days: int) -> int:
@@ -377,6 +379,12 @@ class History:
                     delete(self.executions).where(self.executions.c.submitted_on < cutoff)
                 ).rowcount
             )
+
+
+def _new_id(key: Any) -> int:
+    """The id the database gave an inserted row."""
+    assert key is not None
+    return int(key[0])
 
 
 def _execution(row: Any) -> Execution:

@@ -94,8 +94,14 @@ class Integrator:
                 return lease.renew() and not self.history.cancel_requested(execution)
 
             run = ProjectRun(
-                self.definitions, self.history, self.state, project, execution, options,
-                progress, keep_going,
+                self.definitions,
+                self.history,
+                self.state,
+                project,
+                execution,
+                options,
+                progress,
+                keep_going,
             )
             status, totals, message = run.execute()
             self.history.finish(execution, status, totals.upserts, totals.errors, message)
@@ -124,7 +130,9 @@ class Integrator:
 
     def is_running(self, project_name: str) -> bool:
         """Whether some runner holds the project's lease now."""
-        return Lease(self.db, f"project:{project_name}", "", self.lease_ttl).holder_now() is not None
+        return (
+            Lease(self.db, f"project:{project_name}", "", self.lease_ttl).holder_now() is not None
+        )
 
 
 __all__ = ["Integrator", "RunInProgressError", "RunStatus"]

@@ -67,9 +67,9 @@ class Lease:
                 except IntegrityError:
                     return False
                 return True
-            if row.holder != self.holder and row.expires_on > as_text(now):
-                if not _holder_gone(row.holder):
-                    return False
+            held = row.holder != self.holder and row.expires_on > as_text(now)
+            if held and not _holder_gone(row.holder):
+                return False
             taken = conn.execute(
                 update(t)
                 .where(t.c.name == self.name)

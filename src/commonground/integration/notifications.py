@@ -53,7 +53,9 @@ class MailServer:
         """Parse `smtp://user:password@host:port?starttls=1` (errors name the URL's problem)."""
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise DefinitionError("the SMTP URL must look like smtp://host:port or smtps://host:port")
+            raise DefinitionError(
+                "the SMTP URL must look like smtp://host:port or smtps://host:port"
+            )
         query = parse_qs(parts.query)
         tls = parts.scheme == "smtps"
         return cls(
@@ -72,7 +74,9 @@ def configured_server() -> MailServer | None:
     url = setting("smtp_url")
     if not url:
         return None
-    return MailServer.from_url(url, setting("mail_sender") or "Account No Reply <noreply@localhost>")
+    return MailServer.from_url(
+        url, setting("mail_sender") or "Account No Reply <noreply@localhost>"
+    )
 
 
 def run_link(execution: Execution) -> str:
@@ -103,7 +107,9 @@ def compose(execution: Execution, recipients: Sequence[str]) -> EmailMessage:
     message["Subject"] = f"Data integration project notification for project {execution.project}"
     message["From"] = server_sender
     message["To"] = ", ".join(recipients)
-    opening = f"The latest status of project {execution.project}, run at {when}: {execution.status}."
+    opening = (
+        f"The latest status of project {execution.project}, run at {when}: {execution.status}."
+    )
     text_rows = "\n".join(" | ".join(r) for r in rows)
     message.set_content(
         f"{opening}\n{summary}\n\n{' | '.join(COLUMNS)}\n{text_rows}\n\n"
@@ -125,8 +131,11 @@ def notify(execution: Execution, recipients: Sequence[str], server: MailServer |
     if execution.status not in SUMMARY or not recipients:
         return False
     if server is None:
-        log.warning("project %s ended with %s but no SMTP server is configured (COMMONGROUND_SMTP_URL)",
-                    execution.project, execution.status)
+        log.warning(
+            "project %s ended with %s but no SMTP server is configured (COMMONGROUND_SMTP_URL)",
+            execution.project,
+            execution.status,
+        )
         return False
     message = compose(execution, recipients)
     message.replace_header("From", server.sender)

@@ -7,7 +7,7 @@ engine has one way to find any of them.
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, cast
 
 from pydantic import ValidationError
@@ -19,17 +19,22 @@ GROUP = "commonground.connectors"
 
 
 @cache
+def _entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
 def connector_types() -> dict[str, type[Connector]]:
     """Every installed connector class by kind."""
-    return {ep.name: cast(type[Connector], ep.load()) for ep in entry_points(group=GROUP)}
+    return {kind: connector_type(kind) for kind in sorted(_entry_points())}
 
 
+@cache
 def connector_type(kind: str) -> type[Connector]:
-    """One connector class (NotFoundError names the installed kinds)."""
-    types = connector_types()
-    if kind not in types:
-        raise NotFoundError("Connector kind", kind, f"installed kinds: {', '.join(sorted(types))}")
-    return types[kind]
+    """One connector class, loaded on first use (NotFoundError names the installed kinds)."""
+    found = _entry_points()
+    if kind not in found:
+        raise NotFoundError("Connector kind", kind, f"installed kinds: {', '.join(sorted(found))}")
+    return cast(type[Connector], found[kind].load())
 
 
 def open_connector(kind: str, settings: dict[str, Any]) -> Connector:

@@ -25,6 +25,7 @@ from commonground.integration.schedules import latest_occurrence
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Fired:
     """A project a tick started, and how its run ended (None when it could not start)."""

@@ -29,7 +29,8 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def _occurrence(schedule: ScheduleDef, start: datetime, k: int) -> datetime:
-    assert schedule.every is not None and schedule.unit is not None
+    assert schedule.every is not None
+    assert schedule.unit is not None
     if schedule.unit is ScheduleUnit.MONTHS:
         return add_months(start, k * schedule.every)
     return start + FIXED[schedule.unit] * (k * schedule.every)
@@ -44,7 +45,8 @@ def _start(schedule: ScheduleDef) -> datetime | None:
 
 def _index_at(schedule: ScheduleDef, start: datetime, now: datetime) -> int:
     """The index k of the last occurrence at or before `now` (now >= start), ignoring the end."""
-    assert schedule.every is not None and schedule.unit is not None
+    assert schedule.every is not None
+    assert schedule.unit is not None
     if schedule.unit is not ScheduleUnit.MONTHS:
         return int((now - start) // (FIXED[schedule.unit] * schedule.every))
     k = ((now.year - start.year) * 12 + now.month - start.month) // schedule.every

@@ -51,9 +51,7 @@ class CatalogDatabase:
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
         else:
             home.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(
-                f"sqlite:///{home / FILE}", connect_args={"timeout": 30}
-            )
+            self.engine = create_engine(f"sqlite:///{home / FILE}", connect_args={"timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self.schema = None
         self.metadata = catalog_tables(self.schema)

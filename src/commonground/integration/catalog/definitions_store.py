@@ -34,7 +34,9 @@ def _invalid(kind: str, name: str, exc: ValidationError) -> DefinitionError:
     return DefinitionError(f"{kind} '{name}' is invalid: {problems}")
 
 
-def split_secrets(kind: str, name: str, settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def split_secrets(
+    kind: str, name: str, settings: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate a connection's settings; return (plain settings, secrets)."""
     cls = connector_type(kind)
     try:
@@ -119,7 +121,9 @@ class DefinitionStore:
 
     # -- connection sets, projects, templates ----------------------------------------------
 
-    def save_connection_set(self, item: ConnectionSetDef, replace: bool = False) -> ConnectionSetDef:
+    def save_connection_set(
+        self, item: ConnectionSetDef, replace: bool = False
+    ) -> ConnectionSetDef:
         """Store a connection set whose connections exist."""
         for connection in item.connections.values():
             self.connection(connection)
@@ -138,7 +142,9 @@ class DefinitionStore:
         """Remove a connection set that no project uses."""
         users = [p.name for p in self.projects() if p.connection_set == name]
         if users:
-            raise DefinitionError(f"connection set '{name}' is used by project(s) {', '.join(users)}")
+            raise DefinitionError(
+                f"connection set '{name}' is used by project(s) {', '.join(users)}"
+            )
         self._delete("connection_sets", "Connection set", name)
 
     def save_project(self, item: ProjectDef, user: str, replace: bool = False) -> ProjectDef:
@@ -175,7 +181,9 @@ class DefinitionStore:
         """Remove a project (its history stays until purged)."""
         self._delete("projects", "Project", name)
 
-    def save_document(self, table_name: str, kind: str, name: str, document: dict[str, Any], replace: bool) -> None:
+    def save_document(
+        self, table_name: str, kind: str, name: str, document: dict[str, Any], replace: bool
+    ) -> None:
         """Store a JSON document under a name (templates use this)."""
         table = self.db.table(table_name)
         values = {"definition": orjson.dumps(document).decode(), "modified_on": as_text(utc_now())}
@@ -206,8 +214,8 @@ class DefinitionStore:
         return result
 
     def _save(self, table_name: str, kind: str, item: Definition, replace: bool) -> None:
-        name = str(getattr(item, "name"))
-        self.save_document(table_name, kind, name, item.model_dump(mode="json"), replace)
+        document = item.model_dump(mode="json")
+        self.save_document(table_name, kind, str(document["name"]), document, replace)
 
     def _load(self, table_name: str, kind: str, name: str, model: type[D]) -> D:
         document = self.document(table_name, kind, name)
@@ -224,4 +232,3 @@ class DefinitionStore:
         with self.db.engine.begin() as conn:
             if conn.execute(delete(table).where(table.c.name == name)).rowcount == 0:
                 raise NotFoundError(kind, name)
-

@@ -25,12 +25,12 @@ from commonground.integration.contracts import (
 from commonground.integration.engine.preview import preview_batch
 from commonground.integration.engine.progress import ProgressListener, StepProgress
 from commonground.integration.engine.state import RunState, key_text
-from commonground.integration.history import History, FailedRecord, StepCounts
+from commonground.integration.history import FailedRecord, History, StepCounts
 from commonground.integration.mapping import LegPlan
-from commonground.integration.mapping.advanced import run_query
+from commonground.integration.mapping.advanced import run_advanced_query
 
 
-class Cancelled(Exception):
+class RunCancelledError(Exception):
     """Raised between batches when someone cancelled the execution."""
 
 
@@ -102,7 +102,7 @@ class LegRunner:
         check_echoes = self.state.has_stamps(job.source.connection, job.source.entity.name)
         for batch in job.source.connector.read(request):
             if not self.keep_going():
-                raise Cancelled
+                raise RunCancelledError
             self._batch(batch, check_echoes)
         return self.counts
 
@@ -113,13 +113,15 @@ class LegRunner:
         if check_echoes and batch.stamps is not None:
             records = self._without_echoes(records, batch.stamps)
         if job.query:
-            records = run_query(job.query, records)
+            records = run_advanced_query(job.query, records, job.task)
         errors: list[FailedRecord] = []
         mapped = job.plan.apply(records)
         dest = job.destination
         job.plan.resolve_lookups(
             mapped,
-            lambda entity, key, values: dest.connector.resolve(entity, key, values, dest.organization),
+            lambda entity, key, values: dest.connector.resolve(
+                entity, key, values, dest.organization
+            ),
         )
         for failure in mapped.failures:
             errors.append(
@@ -134,9 +136,13 @@ class LegRunner:
         stamps: dict[str, str] = {}
         previews: list[dict[str, Any]] = []
         if job.dry_run:
-            previews = preview_batch(dest.connector, dest.entity.name, dest.key, mapped.records, dest.organization)
+            previews = preview_batch(
+                dest.connector, dest.entity.name, dest.key, mapped.records, dest.organization
+            )
             for item in previews:
-                self._count(RecordStatus.INSERTED if item["action"] == "insert" else RecordStatus.UPDATED)
+                self._count(
+                    RecordStatus.INSERTED if item["action"] == "insert" else RecordStatus.UPDATED
+                )
             self.counts.unchanged += len(mapped.records) - len(previews)
         elif mapped.records:
             outcome = dest.connector.write(
@@ -144,14 +150,14 @@ class LegRunner:
             )
             for status in outcome.statuses:
                 self._count(status)
-            for failure in outcome.failures:
-                source_position = mapped.positions[failure.position]
+            for refused in outcome.failures:
+                source_position = mapped.positions[refused.position]
                 errors.append(
                     FailedRecord(
                         "import",
                         key_text(records[source_position], job.source.key),
-                        failure.field,
-                        failure.message,
+                        refused.field,
+                        refused.message,
                     )
                 )
             if job.remember_stamps and outcome.stamps is not None:
@@ -201,7 +207,12 @@ class LegRunner:
                 self.counts.deleted += 1
         for failure in outcome.failures:
             errors.append(
-                FailedRecord("import", key_text(keys[failure.position], dest.key), failure.field, failure.message)
+                FailedRecord(
+                    "import",
+                    key_text(keys[failure.position], dest.key),
+                    failure.field,
+                    failure.message,
+                )
             )
             self.counts.failed += 1
 
@@ -222,5 +233,7 @@ class LegRunner:
             if not job.dry_run:
                 self.state.save_watermark(conn, job.project, job.task, job.leg, batch.watermark)
                 if stamps:
-                    self.state.remember(conn, job.destination.connection, job.destination.entity.name, stamps)
+                    self.state.remember(
+                        conn, job.destination.connection, job.destination.entity.name, stamps
+                    )
         self.progress(StepProgress(job.task, job.step, self.counts))

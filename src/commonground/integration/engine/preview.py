@@ -22,15 +22,21 @@ def preview_batch(
     values = [tuple(r.get(k) for k in key) for r in records]
     references = destination.resolve(entity, key, values, organization)
     fields = sorted({f for r in records for f in r})
-    existing = destination.fetch(entity, list(set(references.values())), fields) if references else {}
+    existing = (
+        destination.fetch(entity, list(set(references.values())), fields) if references else {}
+    )
     changes: list[dict[str, Any]] = []
     for record, value in zip(records, values, strict=True):
         reference = references.get(value)
         current = existing.get(reference) if reference is not None else None
         if current is None:
-            changes.append({"action": "insert", "record": key_text(record, key), "differences": {
-                f: [None, v] for f, v in record.items() if v is not None
-            }})
+            changes.append(
+                {
+                    "action": "insert",
+                    "record": key_text(record, key),
+                    "differences": {f: [None, v] for f, v in record.items() if v is not None},
+                }
+            )
             continue
         differences = {
             f: [current.get(f), v] for f, v in record.items() if not _same(current.get(f), v)

@@ -15,12 +15,12 @@ from commonground.errors import CommonGroundError
 from commonground.integration.catalog.definitions_store import DefinitionStore
 from commonground.integration.contracts import Connector, EntityInfo, SchemaError
 from commonground.integration.definitions import ConnectionSetDef, Leg, ProjectDef, TaskDef
-from commonground.integration.engine.legs import Cancelled, LegJob, LegRunner, Side
+from commonground.integration.engine.legs import LegJob, LegRunner, RunCancelledError, Side
 from commonground.integration.engine.progress import ProgressListener, StepProgress
 from commonground.integration.engine.state import RunState
 from commonground.integration.history import FailedRecord, History, RunStatus, StepCounts
 from commonground.integration.mapping import compile_leg
-from commonground.integration.mapping.advanced import output_fields
+from commonground.integration.mapping.advanced import query_entity
 from commonground.integration.mapping.validation import Problem, validate_leg
 from commonground.integration.registry import open_connector
 
@@ -85,10 +85,14 @@ class ProjectRun:
             if problems:
                 self._report_problems(problems)
                 totals.errors = len(problems)
-                return RunStatus.ERROR, totals, f"project validation failed: {len(problems)} problem(s)"
+                return (
+                    RunStatus.ERROR,
+                    totals,
+                    f"project validation failed: {len(problems)} problem(s)",
+                )
             for job in jobs:
                 self._run_leg(job, totals)
-        except Cancelled:
+        except RunCancelledError:
             return RunStatus.CANCELLED, totals, "cancelled on request"
         finally:
             for connector in self._connectors.values():
@@ -137,27 +141,42 @@ class ProjectRun:
         for role in (leg.source, leg.destination):
             if role not in self.links.connections:
                 problems.append(
-                    Problem("DIPV1007", task.name, None,
-                            f"role '{role}' is not a connection of connection set '{self.links.name}'")
+                    Problem(
+                        "DIPV1007",
+                        task.name,
+                        None,
+                        f"role '{role}' is not a connection of connection set '{self.links.name}'",
+                    )
                 )
                 return None
         try:
             source = self._describe(leg.source, leg.source_entity)
         except SchemaError as exc:
-            problems.append(Problem("DIPV1018", task.name, leg.source_entity, f"Source schema missing: {exc}"))
+            problems.append(
+                Problem("DIPV1018", task.name, leg.source_entity, f"Source schema missing: {exc}")
+            )
             return None
         except CommonGroundError as exc:
-            problems.append(Problem("DIPV1000", task.name, None, f"Connection validation failed: {exc}"))
+            problems.append(
+                Problem("DIPV1000", task.name, None, f"Connection validation failed: {exc}")
+            )
             return None
         try:
             destination = self._describe(leg.destination, leg.destination_entity)
         except SchemaError as exc:
             problems.append(
-                Problem("DIPV1020", task.name, leg.destination_entity, f"Destination schema missing: {exc}")
+                Problem(
+                    "DIPV1020",
+                    task.name,
+                    leg.destination_entity,
+                    f"Destination schema missing: {exc}",
+                )
             )
             return None
         except CommonGroundError as exc:
-            problems.append(Problem("DIPV1000", task.name, None, f"Connection validation failed: {exc}"))
+            problems.append(
+                Problem("DIPV1000", task.name, None, f"Connection validation failed: {exc}")
+            )
             return None
         problems.extend(self._organization_problems(task, leg, source, destination))
         key = self.links.key_for(leg.destination, destination.name)
@@ -166,14 +185,11 @@ class ProjectRun:
         )
         leg_filter = task.filter if index == 0 else None
         query = task.query if index == 0 else None
-        if query:
-            source = replace(source, fields=output_fields(query, source))
-        found = validate_leg(
-            leg, source, destination, key, task=task.name, filter=leg_filter, query=query
-        )
+        found = validate_leg(task.name, leg, source, destination, key, leg_filter, query)
         problems.extend(found)
         if found or key is None:
             return None
+        mapped_source = query_entity(query, source, task.name) if query else source
         source_connection = self.links.connections[leg.source]
         destination_connection = self.links.connections[leg.destination]
         step = (
@@ -187,11 +203,21 @@ class ProjectRun:
             step=step,
             step_id=0,
             leg=index,
-            source=Side(source_connection, self._connector(leg.source), source, source_key,
-                        self._organization(leg.source)),
-            destination=Side(destination_connection, self._connector(leg.destination),
-                             destination, key, self._organization(leg.destination)),
-            plan=compile_leg(leg, source, destination, key),
+            source=Side(
+                source_connection,
+                self._connector(leg.source),
+                source,
+                source_key,
+                self._organization(leg.source),
+            ),
+            destination=Side(
+                destination_connection,
+                self._connector(leg.destination),
+                destination,
+                key,
+                self._organization(leg.destination),
+            ),
+            plan=compile_leg(leg, mapped_source, destination, key),
             filter=leg_filter,
             query=query,
             mode=task.mode,
@@ -244,20 +270,22 @@ class ProjectRun:
         step_id = self.history.add_step(self.execution, 0, "Project validation", VALIDATION_STEP)
         errors = [FailedRecord("validation", None, p.field, p.message, p.code) for p in problems]
         self.history.record_progress(
-            step_id, StepCounts(failed=len(problems)), errors, self.execution,
-            "Project validation", VALIDATION_STEP,
+            step_id,
+            StepCounts(failed=len(problems)),
+            errors,
+            self.execution,
+            "Project validation",
+            VALIDATION_STEP,
         )
         self.history.finish_step(step_id, RunStatus.ERROR, f"{len(problems)} problem(s)")
 
     def _run_leg(self, job: LegJob, totals: RunTotals) -> None:
-        step_id = self.history.add_step(
-            self.execution, self._sequence(job), job.task, job.step
-        )
+        step_id = self.history.add_step(self.execution, self._sequence(job), job.task, job.step)
         job = replace(job, step_id=step_id)
         runner = LegRunner(job, self.history, self.state, self.progress, self.keep_going)
         try:
             counts = runner.run()
-        except Cancelled:
+        except RunCancelledError:
             self.history.finish_step(step_id, RunStatus.CANCELLED, "cancelled on request")
             raise
         except CommonGroundError as exc:

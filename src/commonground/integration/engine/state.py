@@ -70,7 +70,9 @@ class RunState:
         s = self.sync
         with self.db.engine.connect() as conn:
             found = conn.execute(
-                select(s.c.stamp).where(s.c.connection == connection).where(s.c.entity == entity)
+                select(s.c.stamp)
+                .where(s.c.connection == connection)
+                .where(s.c.entity == entity)
                 .limit(1)
             ).first()
         return found is not None
