@@ -1,0 +1,144 @@
+"""Reading a table in batches: one streamed query, full or resumed after a watermark.
+
+A table with a cursor column is always read in (cursor, key...) order, so that the watermark
+after any batch (the last row's cursor and key values) is meaningful, even on a first, full
+read. Resuming compares (cursor, key...) as a tuple, written out as `c > :c OR (c = :c AND
+(k > :k ...))` because row-value comparisons are not equally supported by every database:
+rows sharing the last cursor value but not yet read still come, the last row read does not
+come again. Rows whose cursor is NULL sort first, so that a watermark taken among them is
+meaningful too. A table without a cursor is read in key order and its watermark is `{}`.
+
+The query is executed once with `yield_per`, which streams rows from a server-side cursor
+where the driver has one: memory stays flat whatever the table's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, FromClause, Select, and_, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from commonground.integration.connectors.shared import fingerprint
+from commonground.integration.connectors.sql.discovery import Catalog, TableSpec
+from commonground.integration.connectors.sql.filters import compile_filter
+from commonground.integration.connectors.sql.values import ColumnValues, to_json
+from commonground.integration.contracts import Batch, ReadRequest, SchemaError, Watermark
+
+
+@dataclass(frozen=True)
+class Output:
+    """One field of the records a read returns: a column of the table or of a lookup's row."""
+
+    name: str
+    values: ColumnValues
+    position: int  # in the selected row
+
+
+def read_batches(conn: Connection, catalog: Catalog, request: ReadRequest) -> Iterator[Batch]:
+    """The batches of one read (see the module docstring for order and watermarks)."""
+    spec = catalog.describe(conn, request.entity)
+    columns = list(spec.columns.values())
+    source, outputs, joined = _outputs(conn, catalog, spec, request.fields)
+    statement = select(*[c.column for c in columns], *joined).select_from(source)
+    statement = _restricted(statement, spec, request)
+    order = _order(spec)
+    resume = _resume_values(order, request.since)
+    if resume is not None:
+        statement = statement.where(_after(list(zip(order, resume, strict=True))))
+    nulls_possible = resume is None or resume[0] is None
+    statement = statement.order_by(*_sort_terms(order, nulls_possible))
+    result = conn.execution_options(yield_per=request.batch_size).execute(statement)
+    positions = [columns.index(c) for c in order] if spec.cursor else []
+    for rows in result.partitions():
+        records, stamps = [], []
+        for row in rows:
+            full = {c.name: c.from_column(row[i]) for i, c in enumerate(columns)}
+            stamps.append(fingerprint(full))
+            records.append({o.name: o.values.from_column(row[o.position]) for o in outputs})
+        last = rows[-1]
+        watermark: Watermark = {
+            columns[i].name: to_json(columns[i].from_column(last[i])) for i in positions
+        }
+        yield Batch(records=records, watermark=watermark, stamps=stamps)
+
+
+def _outputs(
+    conn: Connection, catalog: Catalog, spec: TableSpec, fields: Sequence[str] | None
+) -> tuple[FromClause, list[Output], list[ColumnElement[Any]]]:
+    """What each record holds; the table joined to the rows its `lookup.key` fields read,
+    and those fields' columns (selected after the table's own)."""
+    columns = list(spec.columns.values())
+    if fields is None:
+        return spec.table, [Output(c.name, c, i) for i, c in enumerate(columns)], []
+    source: FromClause = spec.table
+    joined: dict[str, tuple[FromClause, TableSpec]] = {}
+    outputs: list[Output] = []
+    selected: list[ColumnElement[Any]] = []
+    for name in fields:
+        lookup, dot, key = name.partition(".")
+        if not dot:
+            found = spec.require(name)
+            outputs.append(Output(found.name, found, columns.index(found)))
+            continue
+        reference = spec.references.get(lookup.lower())
+        if reference is None:
+            raise SchemaError(f"'{lookup}' is not a foreign key of table '{spec.table.name}'")
+        if lookup.lower() not in joined:
+            target = catalog.describe(conn, reference.target.name)
+            alias = target.table.alias(f"lookup_{len(joined) + 1}")
+            local = spec.table.c[spec.require(lookup).name]
+            source = source.outerjoin(alias, alias.c[reference.column] == local)
+            joined[lookup.lower()] = (alias, target)
+        via, target = joined[lookup.lower()]
+        values = target.require(key)
+        outputs.append(Output(name, values, len(columns) + len(selected)))
+        selected.append(via.c[values.name].label(name))
+    return source, outputs, selected
+
+
+def _restricted(statement: Select[Any], spec: TableSpec, request: ReadRequest) -> Select[Any]:
+    if request.filter:
+        statement = statement.where(compile_filter(spec, request.filter))
+    organization = spec.organization
+    if request.organization is not None and organization is not None:
+        statement = statement.where(
+            organization.column == organization.to_column(request.organization)
+        )
+    return statement
+
+
+def _order(spec: TableSpec) -> list[ColumnValues]:
+    """The columns rows come in: cursor then key when there is a cursor, else the key."""
+    if spec.cursor is not None:
+        return [spec.cursor, *(c for c in spec.key() if c is not spec.cursor)]
+    return spec.key() if spec.info.keys else []
+
+
+def _resume_values(order: list[ColumnValues], since: Watermark | None) -> list[Any] | None:
+    """The values to resume after, or None for a full read (no or unrelated watermark)."""
+    if not since or not order or any(c.name not in since for c in order):
+        return None
+    return [c.to_column(since[c.name]) for c in order]
+
+
+def _after(pairs: list[tuple[ColumnValues, Any]]) -> ColumnElement[bool]:
+    """Rows after the given values in (c1, c2, ...) order, NULLs sorting first."""
+    (values, value), rest = pairs[0], pairs[1:]
+    column = values.column
+    later = column.is_not(None) if value is None else column > value
+    if not rest:
+        return later
+    same = column.is_(None) if value is None else column == value
+    return or_(later, and_(same, _after(rest)))
+
+
+def _sort_terms(order: list[ColumnValues], nulls_possible: bool) -> list[Any]:
+    """ORDER BY terms; a nullable first column gets NULLs first portably (not NULLS FIRST,
+    which MySQL lacks)."""
+    terms: list[Any] = [c.column for c in order]
+    if order and nulls_possible and order[0].column.nullable:
+        terms.insert(0, order[0].column.is_not(None))
+    return terms
