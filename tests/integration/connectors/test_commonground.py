@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,10 +66,9 @@ class Served:
     url: str
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`commonground serve` on a free port over an empty home."""
-    home = tmp_path_factory.mktemp("served")
+@contextmanager
+def serving(home: Path) -> Iterator[Served]:
+    """`commonground serve` on a free port over `home`, for as long as the block runs."""
     env = {**os.environ, "COMMONGROUND_RATE_LIMIT": "0"}
     env.pop("COMMONGROUND_DATABASE_URL", None)
     port = free_port()
@@ -88,12 +88,28 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         process.wait(timeout=10)
 
 
+@contextmanager
+def new_environment(home: Path, standard: DataModel) -> Iterator[Environment]:
+    """A new environment in `home`, deleted when the block ends."""
+    environments = TrackingEnvironments(standard, home=home)
+    try:
+        yield environments.create(new_environment_name())
+    finally:
+        environments.drop_created()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A server over an empty home, shared by the module's remote tests."""
+    with serving(tmp_path_factory.mktemp("served")) as server:
+        yield server
+
+
 @pytest.fixture
 def served_env(served: Served, standard: DataModel) -> Iterator[Environment]:
     """A new environment in the served home."""
-    environments = TrackingEnvironments(standard, home=served.home)
-    yield environments.create(new_environment_name())
-    environments.drop_created()
+    with new_environment(served.home, standard) as env:
+        yield env
 
 
 @pytest.fixture(params=["embedded", "remote"])

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from commonground.integration.connectors.commonground.access import translated_errors
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+from commonground.integration.connectors.commonground.access import masked, translated_errors
 from commonground.integration.connectors.commonground.settings import CommonGroundSettings
+from commonground.integration.contracts import ConnectionFailedError, ConnectorError
 from commonground.model.datamodel import DataModel
 from commonground.query.plan import Query
 from commonground.service.codec import Record
@@ -23,8 +28,8 @@ class EmbeddedAccess:
 
     def __init__(self, settings: CommonGroundSettings) -> None:
         url = settings.database_url.get_secret_value() if settings.database_url else None
-        self._secrets = [url] if url else []
-        with translated_errors(self._secrets):
+        self._secrets = _secrets(url)
+        with self._translated():
             self._environments = Environments(
                 home=Path(settings.home) if settings.home else None, database_url=url
             )
@@ -34,6 +39,20 @@ class EmbeddedAccess:
                 self._environments.close()
                 raise
 
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Service errors as connector errors; a driver error that escaped the store too."""
+        with translated_errors(self._secrets):
+            try:
+                yield
+            except OperationalError as exc:
+                message = f"cannot reach the database: {masked(str(exc.orig), self._secrets)}"
+                raise ConnectionFailedError(message) from None
+            except DBAPIError as exc:
+                raise ConnectorError(masked(str(exc.orig), self._secrets)) from None
+            except ArgumentError as exc:
+                raise ConnectorError(masked(str(exc), self._secrets)) from None
+
     @property
     def model(self) -> DataModel:
         """The environment's model (it follows schema changes made in this process)."""
@@ -41,31 +60,42 @@ class EmbeddedAccess:
 
     def query(self, query: Query) -> list[Record]:
         """Records a query plan selects."""
-        with translated_errors(self._secrets):
+        with self._translated():
             return self._env.query(query)
 
     def changes_since(self, entity: str, token: int, limit: int) -> ChangeSet:
         """Up to `limit` changes of one entity after a token."""
-        with translated_errors(self._secrets):
+        with self._translated():
             return self._env.changes_since(entity, token, limit)
 
     def current_token(self, entity: str) -> int:
         """The newest committed change position of the environment."""
-        with translated_errors(self._secrets):
+        with self._translated():
             return self._env.current_token()
 
     def write(
         self, entity: str, records: Sequence[dict[str, Any]], mode: WriteMode, key: list[str]
     ) -> WriteResult:
         """One write transaction; failing records are skipped and reported."""
-        with translated_errors(self._secrets), self._env.transaction() as tx:
+        with self._translated(), self._env.transaction() as tx:
             return tx.write(entity, records, mode, key or None, skip_errors=True)
 
     def delete(self, entity: str, record_ids: Sequence[int]) -> int:
         """Delete records by RecordId in one transaction."""
-        with translated_errors(self._secrets):
+        with self._translated():
             return self._env.delete(entity, record_ids)
 
     def close(self) -> None:
         """Release the database connections."""
         self._environments.close()
+
+
+def _secrets(url: str | None) -> list[str]:
+    """The database URL and its password: neither may appear in a message."""
+    if not url:
+        return []
+    try:
+        password = make_url(url).password
+    except ArgumentError:
+        password = None
+    return [url, str(password)] if password else [url]
