@@ -7,6 +7,7 @@ host starts them; a run whose runner died is marked Error by the next one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -71,8 +72,13 @@ class Integrator:
         rerun_of: int | None = None,
         progress: ProgressListener = ignore_progress,
         batch_size: int | None = None,
+        on_start: Callable[[int], None] | None = None,
     ) -> Execution:
-        """Run a project now and return its finished execution."""
+        """Run a project now and return its finished execution.
+
+        `on_start` is called with the new execution's id as soon as it exists, before any
+        record moves: the admin API runs projects in a background thread and answers with it.
+        """
         project = self.definitions.project(project_name)
         holder = new_holder()
         lease = Lease(self.db, f"project:{project.name}", holder, self.lease_ttl)
@@ -84,6 +90,8 @@ class Integrator:
             )
             self.history.purge(self.retention_days)
             execution = self.history.start(project.name, trigger, full, dry_run, holder, rerun_of)
+            if on_start is not None:
+                on_start(execution)
             options = RunOptions(
                 full=full,
                 dry_run=dry_run,
@@ -112,7 +120,12 @@ class Integrator:
             notify(finished, project.schedule.notify, configured_server())
         return finished
 
-    def rerun(self, execution: int, progress: ProgressListener = ignore_progress) -> Execution:
+    def rerun(
+        self,
+        execution: int,
+        progress: ProgressListener = ignore_progress,
+        on_start: Callable[[int], None] | None = None,
+    ) -> Execution:
         """Run a past execution's project again, the same way (full or not, dry or not)."""
         past = self.history.get(execution)
         return self.run(
@@ -122,6 +135,7 @@ class Integrator:
             trigger=Trigger.RERUN,
             rerun_of=past.id,
             progress=progress,
+            on_start=on_start,
         )
 
     def cancel(self, execution: int) -> bool:

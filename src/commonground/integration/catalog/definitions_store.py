@@ -213,6 +213,10 @@ class DefinitionStore:
         result: dict[str, Any] = orjson.loads(found)
         return result
 
+    def delete_document(self, table_name: str, kind: str, name: str) -> None:
+        """Remove a stored JSON document (NotFoundError when there is none)."""
+        self._delete(table_name, kind, name)
+
     def _save(self, table_name: str, kind: str, item: Definition, replace: bool) -> None:
         document = item.model_dump(mode="json")
         self.save_document(table_name, kind, str(document["name"]), document, replace)

@@ -120,6 +120,12 @@ class Templates:
         )
         return template
 
+    def delete(self, name: str) -> None:
+        """Remove a saved template (built-in ones cannot be removed)."""
+        if any(t.name == name for t in built_in_templates()):
+            raise DefinitionError(f"'{name}' is a built-in template and cannot be deleted")
+        self.definitions.delete_document("templates", "Template", name)
+
     def save_project_as_template(
         self,
         project_name: str,
