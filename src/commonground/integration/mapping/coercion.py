@@ -4,15 +4,16 @@ Conversions run after the transforms, on the value's runtime type (a ValueMap or
 produce text for a number field): numbers become the destination's number type, decimals
 truncated toward zero for integer fields (data-integrator.md section 12: "numbers are truncated
 automatically"); numbers and GUIDs become text; text that spells a number, boolean or ISO date
-becomes one. A value that cannot be converted fails its record. Over-long text is left to the
-destination unless the mapping asks for Truncate.
+becomes one; a date becomes midnight UTC for a datetime field, and text without a zone is UTC.
+A value that cannot be converted fails its record. Over-long text is left to the destination
+unless the mapping asks for Truncate.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
@@ -31,7 +32,7 @@ COMPATIBLE: dict[ValueKind, frozenset[ValueKind]] = {
     ValueKind.DECIMAL: NUMBERS | {ValueKind.TEXT},
     ValueKind.FLOAT: NUMBERS | {ValueKind.TEXT},
     ValueKind.BOOLEAN: frozenset({ValueKind.BOOLEAN}),
-    ValueKind.DATE: frozenset({ValueKind.DATE}),
+    ValueKind.DATE: frozenset({ValueKind.DATE, ValueKind.DATETIME}),
     ValueKind.DATETIME: frozenset({ValueKind.DATETIME}),
     ValueKind.GUID: frozenset({ValueKind.GUID, ValueKind.TEXT}),
     ValueKind.LOOKUP: frozenset({ValueKind.LOOKUP}),
@@ -165,11 +166,14 @@ def _to_datetime(field: str) -> Coerce:
         t = type(value)
         if t is datetime or value is None:
             return value
+        if t is date:
+            return datetime(value.year, value.month, value.day, tzinfo=UTC)
         if t is str:
             try:
-                return datetime.fromisoformat(value.strip())
+                parsed = datetime.fromisoformat(value.strip())
             except ValueError:
                 raise _reject(value, field, "datetime") from None
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         raise _reject(value, field, "datetime")
 
     return coerce
