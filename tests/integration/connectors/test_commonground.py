@@ -387,3 +387,40 @@ def test_fetch_reads_fields_by_reference(hub: Hub) -> None:
     ids = hub.accounts("first", "second")
     fetched = hub.connector.fetch("Account", [ids[1], ids[0], 999_999], ["AccountId"])
     assert fetched == {ids[0]: {"AccountId": "FIRST"}, ids[1]: {"AccountId": "SECOND"}}
+
+
+def test_a_large_batch_is_one_write_with_its_failures_left_out(hub: Hub) -> None:
+    records = [account(f"bulk {i}", AccountId=f"B-{i:05}") for i in range(2300)]
+    for bad in (5, 1500, 2299):
+        records[bad] = {**records[bad], "Status": "NoSuchStatus"}
+    outcome = hub.connector.write("Account", records, ["AccountId"], WriteMode.UPSERT)
+    assert [f.position for f in outcome.failures] == [5, 1500, 2299]
+    assert outcome.count(RecordStatus.INSERTED) == 2297
+    batches = hub.read(fields=["AccountId"], batch_size=1000)
+    assert [len(b.records) for b in batches] == [1000, 1000, 297]
+    written = {r["AccountId"]: s for r, s in zip(records, outcome.stamps or [], strict=True)}
+    read = {
+        r["AccountId"]: s for b in batches for r, s in zip(b.records, b.stamps or [], strict=True)
+    }
+    assert read == {k: v for k, v in written.items() if v is not None}
+
+
+def test_a_record_deleted_and_created_again_is_not_sent_as_deleted(hub: Hub) -> None:
+    ids = hub.accounts("phoenix", "gone")
+    mark = hub.read()[-1].watermark
+    hub.env.delete("Account", ids)
+    hub.accounts("phoenix")
+    batches = hub.read(since=mark)
+    assert records_of(batches) == [{"FullName": "phoenix", "AccountId": "PHOENIX"}]
+    assert [d["AccountId"] for b in batches for d in b.deleted] == ["GONE"]
+
+
+def test_structured_and_picklist_values_round_trip(hub: Hub) -> None:
+    address = {"Line1": "1 Main St", "City": "Springfield", "PostalCode": "12345"}
+    record = account("Addressed", AccountId="ADDR", MailingPostalAddress=address)
+    hub.connector.write("Account", [record], ["AccountId"], WriteMode.UPSERT)
+    (read,) = records_of(hub.read(fields=["MailingPostalAddress", "Status"]))
+    assert read["Status"] == "Active"
+    assert {k: v for k, v in read["MailingPostalAddress"].items() if v is not None} == address
+    again = hub.connector.write("Account", [record], ["AccountId"], WriteMode.UPSERT)
+    assert again.statuses == [RecordStatus.UNCHANGED]

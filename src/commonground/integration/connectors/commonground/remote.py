@@ -2,9 +2,9 @@
 
 Reads reuse the SDK (`$filter` printed from the same query plans, next links followed, delta
 links for change tracking). A write batch goes to the bulk actions (CreateMultiple or
-UpsertMultiple, up to 1,000 targets per request and transaction): the API writes all targets
-or none and lists every failing one, so the failing targets are reported and the request is
-sent again without them; the versions written are then read back in one query per chunk.
+UpsertMultiple), one per 1,000 records, in one `$batch` change set: one transaction. The API
+writes all of it or nothing and lists the failing targets, so those are reported and the
+change set is sent again without them; the versions written are then read back.
 """
 
 from __future__ import annotations
@@ -121,9 +121,8 @@ class RemoteAccess:
         positions = list(range(size))
         if mode is WriteMode.UPDATE:
             positions = self._existing(definition, records, key or _primary(definition), result)
-        for start in range(0, len(positions), MAX_TARGETS):
-            chunk = positions[start : start + MAX_TARGETS]
-            self._send(definition, records, chunk, mode, key, result)
+        chunks = [positions[i : i + MAX_TARGETS] for i in range(0, len(positions), MAX_TARGETS)]
+        self._send(definition, records, chunks, mode, key, result)
         result.versions = self._versions(definition, result.record_ids)
         result.errors.sort(key=lambda e: e.index)
         return result
@@ -151,30 +150,56 @@ class RemoteAccess:
         self,
         entity: Entity,
         records: Sequence[dict[str, Any]],
-        positions: list[int],
+        chunks: list[list[int]],
         mode: WriteMode,
         key: list[str],
         result: WriteResult,
     ) -> None:
+        """One `$batch` change set of bulk actions, sent again without the failing targets.
+
+        A change set stops at its first failing action, which lists every failing target of
+        its chunk; so each round either commits the whole batch or removes failing targets.
+        """
         action = "CreateMultiple" if mode is WriteMode.CREATE else "UpsertMultiple"
-        url = f"{self._backend.root}{entity_set_name(entity.name)}/CommonGround.{action}"
+        url = f"{entity_set_name(entity.name)}/CommonGround.{action}"
         keyed = mode is not WriteMode.CREATE and bool(key) and key != [RECORD_ID]
-        pending = positions
-        while pending:
-            targets = [self._target(entity, records[p], key if keyed else []) for p in pending]
+        match = key if keyed else []
+        chunks = [c for c in chunks if c]
+        while chunks:
+            requests = [
+                {
+                    "id": str(number),
+                    "method": "POST",
+                    "url": url,
+                    "headers": {"Content-Type": "application/json"},
+                    "body": {"Targets": [self._target(entity, records[p], match) for p in chunk]},
+                    "atomicityGroup": "batch",
+                }
+                for number, chunk in enumerate(chunks)
+            ]
             with self._translated():
-                response = self._http.post(url, json={"Targets": targets})
-                body = response.json() if response.content else {}
-            failed = _failures(response.status_code, body, pending)
-            if failed is None:
-                answer = zip(pending, body["Ids"], body["Outcomes"], strict=True)
-                for position, record_id, outcome in answer:
-                    result.record_ids[position] = record_id
-                    result.outcomes[position] = Outcome(outcome)
+                response = self._http.post(
+                    f"{self._backend.root}$batch", json={"requests": requests}
+                )
+                answers = response.json()["responses"] if response.status_code < 400 else None
+                if answers is None:
+                    raise remote_error(response.status_code, response.json())
+            refused = next((a for a in answers if a["status"] >= 400), None)
+            if refused is None:
+                for chunk, answer in zip(chunks, answers, strict=True):
+                    body = answer["body"]
+                    for position, record_id, outcome in zip(
+                        chunk, body["Ids"], body["Outcomes"], strict=True
+                    ):
+                        result.record_ids[position] = record_id
+                        result.outcomes[position] = Outcome(outcome)
                 return
+            chunk = chunks[int(refused["id"])]
+            failed = _failures(refused["status"], refused.get("body") or {}, chunk)
             result.errors.extend(failed)
             gone = {e.index for e in failed}
-            pending = [p for p in pending if p not in gone]
+            chunk[:] = [p for p in chunk if p not in gone]
+            chunks = [c for c in chunks if c]
 
     def _target(self, entity: Entity, record: dict[str, Any], key: list[str]) -> dict[str, Any]:
         target = self._backend.encode(entity, record)
@@ -208,13 +233,11 @@ class RemoteAccess:
         self._http.close()
 
 
-def _failures(status: int, body: Any, pending: list[int]) -> list[RecordError] | None:
-    """The failing targets of a refused bulk request (at batch positions), None on success.
+def _failures(status: int, body: Any, pending: list[int]) -> list[RecordError]:
+    """The failing targets of a refused bulk request, at their positions in the batch.
 
     Any other refusal (the whole request, not some targets) is raised as the SDK would.
     """
-    if status < 400:
-        return None
     error = body.get("error", {}) if isinstance(body, dict) else {}
     details = error.get("details") or [] if isinstance(error, dict) else []
     failed = [
