@@ -424,3 +424,11 @@ def test_structured_and_picklist_values_round_trip(hub: Hub) -> None:
     assert {k: v for k, v in read["MailingPostalAddress"].items() if v is not None} == address
     again = hub.connector.write("Account", [record], ["AccountId"], WriteMode.UPSERT)
     assert again.statuses == [RecordStatus.UNCHANGED]
+
+
+def test_records_may_be_matched_by_record_id(hub: Hub) -> None:
+    ids = hub.accounts("by id")
+    records = [{"RecordId": ids[0], "FullName": "by id, renamed"}, {"RecordId": 999_999}]
+    outcome = hub.connector.write("Account", records, ["RecordId"], WriteMode.UPDATE)
+    assert outcome.statuses == [RecordStatus.UPDATED, RecordStatus.FAILED]
+    assert [r["FullName"] for r in records_of(hub.read())] == ["by id, renamed"]

@@ -3,7 +3,9 @@
 Writes go through the service's batch writer, one transaction per batch: it matches by key,
 skips records that already hold the given values (no change-tracking noise), and reports
 failing records while the rest commit. Stamps are VersionNumbers, as reads report them.
-Lookups carry RecordIds; `resolve` turns key values into them.
+Lookups carry RecordIds; `resolve` turns key values into them. Entities declare no
+organization field (an environment is one organization's data), so `organization` arguments
+change nothing.
 """
 
 from __future__ import annotations
