@@ -50,19 +50,21 @@ def read_batches(conn: Connection, catalog: Catalog, request: ReadRequest) -> It
         statement = statement.where(_after(list(zip(order, resume, strict=True))))
     nulls_possible = resume is None or resume[0] is None
     statement = statement.order_by(*_sort_terms(order, nulls_possible))
-    result = conn.execution_options(yield_per=request.batch_size).execute(statement)
     positions = [columns.index(c) for c in order] if spec.cursor else []
-    for rows in result.partitions():
-        records, stamps = [], []
-        for row in rows:
-            full = {c.name: c.from_column(row[i]) for i, c in enumerate(columns)}
-            stamps.append(fingerprint(full))
-            records.append({o.name: o.values.from_column(row[o.position]) for o in outputs})
-        last = rows[-1]
-        watermark: Watermark = {
-            columns[i].name: to_json(columns[i].from_column(last[i])) for i in positions
-        }
-        yield Batch(records=records, watermark=watermark, stamps=stamps)
+    # Closed explicitly, also when the caller stops early: a server-side cursor left open
+    # would hold its transaction until garbage collection.
+    with conn.execution_options(yield_per=request.batch_size).execute(statement) as result:
+        for rows in result.partitions():
+            records, stamps = [], []
+            for row in rows:
+                full = {c.name: c.from_column(row[i]) for i, c in enumerate(columns)}
+                stamps.append(fingerprint(full))
+                records.append({o.name: o.values.from_column(row[o.position]) for o in outputs})
+            last = rows[-1]
+            watermark: Watermark = {
+                columns[i].name: to_json(columns[i].from_column(last[i])) for i in positions
+            }
+            yield Batch(records=records, watermark=watermark, stamps=stamps)
 
 
 def _outputs(
