@@ -348,3 +348,31 @@ def test_key_may_name_the_lookup_path() -> None:
         ["ordernumber", "transactioncurrencyid.iso"],
     )
     assert plan.key == ("ordernumber", "transactioncurrencyid")
+
+
+def test_blank_source_is_no_source_and_list_values_are_composite_keys() -> None:
+    destination = EntityInfo(
+        "line",
+        (
+            FieldInfo("number", K.TEXT),
+            FieldInfo("orderid", K.LOOKUP, targets=("order",)),
+            FieldInfo("kind", K.TEXT),
+        ),
+    )
+    source = EntityInfo("lines", (FieldInfo("NUMBER", K.TEXT), FieldInfo("ORDER", K.STRUCTURED)))
+    plan = compile_leg(
+        leg(
+            m("NUMBER", "number"),
+            m("ORDER", "orderid.order(company,ordernumber)"),
+            m(" ", "kind", [{"transformType": "Default", "defaultValue": "Item"}]),
+        ),
+        source,
+        destination,
+        None,
+    )
+    mapped = plan.apply([{"NUMBER": "1", "ORDER": ["usmf", "SO-1"]}])
+    resolve = Resolver({})
+    plan.resolve_lookups(mapped, lambda e, k, v: resolve(e, k, v) | {("usmf", "SO-1"): 42})
+    assert resolve.calls == [("order", ["company", "ordernumber"], [("usmf", "SO-1")])]
+    assert mapped.records == [{"number": "1", "orderid": 42, "kind": "Item"}]
+    assert plan.source_fields() == ("NUMBER", "ORDER")

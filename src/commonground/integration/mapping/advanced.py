@@ -5,9 +5,10 @@ conditional columns, filters, de-duplication within the batch. The query's outpu
 the mapping's sources, so validation describes them by running the query on an empty table of
 the source entity's schema (`output_fields`).
 
-Only a single SELECT (a WITH ... SELECT included) is accepted, and each query runs on a private
-in-memory database with file and network access switched off, so a query cannot read or write
-anything but its batch. Any DuckDB error becomes a QueryError quoting the query.
+Only a single SELECT (a WITH ... SELECT included) is accepted, and each query runs on its own
+cursor of one in-memory database whose file and network access is switched off and locked, so
+a query cannot read or write anything but its batch (a cursor sees only the batch it
+registered). Any DuckDB error becomes a QueryError quoting the query.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -136,16 +138,20 @@ def query_entity(query: str, source: EntityInfo, task: str | None = None) -> Ent
     return replace(source, fields=output_fields(query, source, task))
 
 
+@cache
+def _database() -> duckdb.DuckDBPyConnection:
+    """One in-memory database without file or network access, its settings locked."""
+    return duckdb.connect(config={"enable_external_access": False, "lock_configuration": True})
+
+
 @contextmanager
 def _connection(
     query: str, table: pa.Table, task: str | None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private in-memory database without file or network access, holding the batch."""
+    """A private connection (a cursor: its registered batch is visible to it alone)."""
     check_query(query, task)
-    connection = duckdb.connect()
+    connection = _database().cursor()
     try:
-        connection.execute("SET enable_external_access = false")
-        connection.execute("SET lock_configuration = true")
         connection.register(TABLE, table)
         yield connection
     finally:

@@ -166,7 +166,7 @@ class LegPlan:
                     out[name] = None
                     continue
                 lookup.rows.append(row)
-                lookup.values.append(value if type(value) is tuple else (value,))
+                lookup.values.append(_key_values(value))
             pending.append(lookup)
         return pending
 
@@ -246,7 +246,8 @@ def compile_leg(
     lookups: list[_Lookup] = []
     labels: list[tuple[str | None, str]] = []
     written: dict[str, str] = {}  # folded destination text or field -> destination field
-    for index, mapping in enumerate(leg.mappings):
+    for index, row in enumerate(leg.mappings):
+        mapping = with_blank_source_as_none(row)
         label = f"{mapping.source or 'None'} -> {mapping.destination}"
         source_key, source_kind = _source_of(mapping, source, sources)
         path = parse_path(mapping.destination)
@@ -287,6 +288,23 @@ def compile_leg(
         tuple(key_fields),
         tuple(labels),
     )
+
+
+def with_blank_source_as_none(mapping: FieldMapping) -> FieldMapping:
+    """The row with an empty source field read as None (no source), as the mapping page shows."""
+    if mapping.source is not None and not mapping.source.strip():
+        return mapping.model_copy(update={"source": None})
+    return mapping
+
+
+def _key_values(value: Any) -> KeyValues:
+    """A lookup's key value as a tuple (a list or tuple already is one, for composite keys)."""
+    t = type(value)
+    if t is tuple:
+        return value  # type: ignore[no-any-return]
+    if t is list:
+        return tuple(value)
+    return (value,)
 
 
 def _field(entity: EntityInfo, name: str, side: str, label: str) -> FieldInfo:

@@ -40,6 +40,7 @@ from commonground.integration.mapping.advanced import QueryError, query_entity
 from commonground.integration.mapping.coercion import compatible
 from commonground.integration.mapping.filters import filter_problem
 from commonground.integration.mapping.paths import FieldPath, PathError, parse_path
+from commonground.integration.mapping.plan import with_blank_source_as_none
 from commonground.integration.mapping.transforms import (
     CountryRegionCode,
     Default,
@@ -93,7 +94,7 @@ def validate_leg(
         report("DIPV1003", None, f"Integration keys are missing for {destination.name}")
     written: dict[str, str | None] = {}  # folded destination field or path -> folded source
     for mapping in leg.mappings:
-        _check_row(mapping, sources, destination, written, report)
+        _check_row(with_blank_source_as_none(mapping), sources, destination, written, report)
     for field in destination.fields:
         folded = field.name.lower()
         organization = (destination.organization_field or "").lower()
