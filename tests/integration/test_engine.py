@@ -48,7 +48,9 @@ def test_run_with_all_data_rereads_and_skips_unchanged(world: World) -> None:
 
 def test_record_errors_give_a_warning_and_the_rest_is_written(world: World) -> None:
     world.crm.create("Customer", world.customers(1, 2))
-    world.crm.create("Customer", [{"Number": "C9", "Name": "A name far too long", "Country": "us"}])
+    world.crm.create(
+        "Customer", [{"Number": "C9", "Name": "A name far too long " * 3, "Country": "us"}]
+    )
     world.crm.create("Customer", [{"Number": "C8", "Name": "Bad country", "Country": "Atlantis"}])
     world.save_project(one_way())
     run = world.integrator.run("CustomersToHub")
