@@ -130,6 +130,28 @@ def test_dipv1012_filter_does_not_parse() -> None:
     only(check(filter="NOPE eq 1"), "DIPV1012")
 
 
+def test_filters_on_lookups_system_names_and_odd_names() -> None:
+    source = EntityInfo(
+        "contacts",
+        (
+            FieldInfo("RecordId", K.INTEGER, read_only=True),
+            FieldInfo("parentcustomerid", K.LOOKUP, targets=("account",)),
+            FieldInfo("Is Active Customer", K.BOOLEAN),
+            FieldInfo("msdynce_isactivecustomer", K.BOOLEAN),
+            FieldInfo("address", K.STRUCTURED),
+        ),
+    )
+    leg = Leg(
+        source="s", source_entity="contacts", destination="o", destination_entity="x", mappings=[]
+    )
+    destination = EntityInfo("x", ())
+    for text in ("RecordId gt 5", "parentcustomerid eq 'A1'", "msdynce_isactivecustomer eq true"):
+        found = validate_leg("Contacts", leg, source, destination, ["k"], text)
+        assert codes(found) == ["DIPV1014"]  # the key is not mapped; the filter is fine
+    found = validate_leg("Contacts", leg, source, destination, ["k"], "address eq 'x'")
+    assert codes(found) == ["DIPV1012", "DIPV1014"]
+
+
 def test_dipv1014_key_field_unmapped() -> None:
     problem = only(check(key=["accountnumber", "address1_country"]), "DIPV1014")
     assert problem.field == "address1_country"

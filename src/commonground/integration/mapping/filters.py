@@ -45,7 +45,10 @@ def filter_entity(source: EntityInfo) -> Entity:
 
 def filter_problem(source: EntityInfo, text: str) -> str | None:
     """Why a `$filter` on the source does not parse (None when it parses)."""
-    entity = filter_entity(source)
+    try:
+        entity = filter_entity(source)
+    except ValueError:  # the model refuses the description; the connector checks at read
+        return None
     try:
         parse_filter(entity, DataModel([entity], []), text)
     except ODataQueryError as exc:
