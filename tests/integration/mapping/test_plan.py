@@ -376,3 +376,33 @@ def test_blank_source_is_no_source_and_list_values_are_composite_keys() -> None:
     assert resolve.calls == [("order", ["company", "ordernumber"], [("usmf", "SO-1")])]
     assert mapped.records == [{"number": "1", "orderid": 42, "kind": "Item"}]
     assert plan.source_fields() == ("NUMBER", "ORDER")
+
+
+def test_a_target_reached_by_two_lookups_in_different_orders_is_asked_once() -> None:
+    destination = EntityInfo(
+        "order",
+        (
+            FieldInfo("number", K.TEXT),
+            FieldInfo("customer", K.LOOKUP, targets=("account", "contact")),
+            FieldInfo("contact", K.LOOKUP, targets=("contact",)),
+        ),
+    )
+    plan = compile_leg(
+        leg(
+            m("SALESORDERNUMBER", "number"),
+            m("ORDERINGCUSTOMERACCOUNTNUMBER", "customer.account(number).contact(number)"),
+            m("CURRENCYCODE", "contact.number"),
+        ),
+        SOURCE,
+        destination,
+        None,
+    )
+    records = [order("SO-1", "C9", CURRENCYCODE="P1"), order("SO-2", "A1", CURRENCYCODE=None)]
+    mapped = plan.apply(records)
+    resolve = Resolver({"account": {"A1": "a1"}, "contact": {"C9": "c9", "P1": "p1"}})
+    plan.resolve_lookups(mapped, resolve)
+    assert resolve.calls == [
+        ("account", ["number"], [("C9",), ("A1",)]),
+        ("contact", ["number"], [("C9",), ("P1",)]),
+    ]
+    assert [(r["customer"], r["contact"]) for r in mapped.records] == [("c9", "p1"), ("a1", None)]

@@ -174,54 +174,91 @@ class LegPlan:
         """Replace lookup key values by references; records with an unknown value are dropped.
 
         `resolve(entity, key, values)` returns the references of the records found, keyed by
-        the given tuples; it is called once per (entity, key) and stage with distinct values.
-        Updates `mapped` in place and returns it.
+        the given tuples. It is called once per (entity, key) with the distinct values: a
+        polymorphic lookup's next target is asked only for the values the earlier ones lacked,
+        and a target that another lookup reaches later waits for those values too. Updates
+        `mapped` in place and returns it.
         """
         open_rows = [dict(zip(p.rows, p.values, strict=True)) for p in mapped.lookups]
-        found: dict[tuple[str, tuple[str, ...]], dict[KeyValues, Any]] = {}
-        asked: dict[tuple[str, tuple[str, ...]], set[KeyValues]] = {}
-        stages = max((len(p.targets) for p in mapped.lookups), default=0)
-        for stage in range(stages):
-            needs: dict[tuple[str, tuple[str, ...]], dict[KeyValues, None]] = {}
-            for lookup, rows in zip(mapped.lookups, open_rows, strict=True):
-                if stage < len(lookup.targets) and rows:
-                    target = lookup.targets[stage]
-                    ident = (target.entity, target.key)
-                    done = asked.setdefault(ident, set())
-                    wanted = needs.setdefault(ident, {})
-                    for value in rows.values():
-                        if value not in done and len(value) == len(target.key):
-                            wanted[value] = None
-            for (entity, key), values in needs.items():
-                if values:
-                    found.setdefault((entity, key), {}).update(
-                        resolve(entity, list(key), list(values))
-                    )
-                    asked[(entity, key)].update(values)
-            for lookup, rows in zip(mapped.lookups, open_rows, strict=True):
-                if stage < len(lookup.targets) and rows:
-                    target = lookup.targets[stage]
-                    table = found.get((target.entity, target.key), {})
-                    for row, value in list(rows.items()):
-                        if value in table:
-                            mapped.records[row][lookup.field] = table[value]
-                            del rows[row]
-        failed: set[int] = set()
-        for lookup, rows in zip(mapped.lookups, open_rows, strict=True):
-            for row, value in rows.items():
-                shown = ", ".join(str(v) for v in value)
-                message = f"{lookup.field} with value {shown} does not exist in destination."
-                mapped.failures.append(
-                    MappingFailure(mapped.positions[row], lookup.source_field, lookup.path, message)
-                )
-                failed.add(row)
-        if failed:
-            keep = [i for i in range(len(mapped.records)) if i not in failed]
-            mapped.records = [mapped.records[i] for i in keep]
-            mapped.positions = [mapped.positions[i] for i in keep]
-            mapped.failures.sort(key=lambda f: f.position)
+        stages = [0] * len(mapped.lookups)
+        answers = _Answers(resolve)
+        while True:
+            live = [
+                (index, lookup.targets[stages[index]])
+                for index, lookup in enumerate(mapped.lookups)
+                if open_rows[index] and stages[index] < len(lookup.targets)
+            ]
+            if not live:
+                break
+            # A target some lookup will still reach later waits for it, so that each
+            # (entity, key) is asked once; a cycle of polymorphic orders just goes ahead.
+            later = {
+                (t.entity, t.key)
+                for index, _ in live
+                for t in mapped.lookups[index].targets[stages[index] + 1 :]
+            }
+            ready = [(i, t) for i, t in live if (t.entity, t.key) not in later] or live
+            answers.ask([(open_rows[i], t) for i, t in ready])
+            for index, target in ready:
+                table = answers.table(target)
+                rows = open_rows[index]
+                field = mapped.lookups[index].field
+                for row, value in list(rows.items()):
+                    if value in table:
+                        mapped.records[row][field] = table[value]
+                        del rows[row]
+                stages[index] += 1
+        _drop_unresolved(mapped, open_rows)
         mapped.lookups = []
         return mapped
+
+
+class _Answers:
+    """What `resolve` said per (entity, key); each value is asked of a target at most once."""
+
+    def __init__(self, resolve: Resolve) -> None:
+        self.resolve = resolve
+        self.found: dict[tuple[str, tuple[str, ...]], dict[KeyValues, Any]] = {}
+        self.asked: dict[tuple[str, tuple[str, ...]], set[KeyValues]] = {}
+
+    def ask(self, live: list[tuple[dict[int, KeyValues], Target]]) -> None:
+        """One call per (entity, key) with the distinct values not asked of it before."""
+        needs: dict[tuple[str, tuple[str, ...]], dict[KeyValues, None]] = {}
+        for rows, target in live:
+            ident = (target.entity, target.key)
+            done = self.asked.setdefault(ident, set())
+            wanted = needs.setdefault(ident, {})
+            for value in rows.values():
+                if value not in done and len(value) == len(target.key):
+                    wanted[value] = None
+        for (entity, key), values in needs.items():
+            if values:
+                answer = self.resolve(entity, list(key), list(values))
+                self.found.setdefault((entity, key), {}).update(answer)
+                self.asked[(entity, key)].update(values)
+
+    def table(self, target: Target) -> dict[KeyValues, Any]:
+        """The references found so far in one target."""
+        return self.found.get((target.entity, target.key), {})
+
+
+def _drop_unresolved(mapped: MappedBatch, open_rows: list[dict[int, KeyValues]]) -> None:
+    """Fail and remove the records whose lookup value no target knows."""
+    failed: set[int] = set()
+    for lookup, rows in zip(mapped.lookups, open_rows, strict=True):
+        for row, value in rows.items():
+            shown = ", ".join(str(v) for v in value)
+            message = f"{lookup.field} with value {shown} does not exist in destination."
+            position = mapped.positions[row]
+            mapped.failures.append(
+                MappingFailure(position, lookup.source_field, lookup.path, message)
+            )
+            failed.add(row)
+    if failed:
+        keep = [i for i in range(len(mapped.records)) if i not in failed]
+        mapped.records = [mapped.records[i] for i in keep]
+        mapped.positions = [mapped.positions[i] for i in keep]
+        mapped.failures.sort(key=lambda f: f.position)
 
 
 def compile_leg(
