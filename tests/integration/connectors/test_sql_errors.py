@@ -78,3 +78,9 @@ def test_the_registry_opens_it_and_the_settings_hide_the_url(tmp_path: Path) -> 
         assert connector.entities() == []
     finally:
         connector.close()
+
+
+def test_an_unknown_dialect_is_refused_with_the_url_shown_safely() -> None:
+    with pytest.raises(ConnectorError, match="nosuchdb") as caught:
+        SqlConnector(SqlSettings(url=f"nosuchdb://user:{SECRET}@host/db"))  # type: ignore[arg-type]
+    assert SECRET not in str(caught.value)

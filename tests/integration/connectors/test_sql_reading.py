@@ -128,6 +128,12 @@ def test_rows_with_a_null_cursor_are_read_before_the_others(sql_db: Any) -> None
     assert [r["id"] for b in rest for r in b.records] == [4, 3, 5, 1]
 
 
+def test_a_watermark_that_no_longer_fits_the_cursor_is_a_schema_error(shop: Shop) -> None:
+    connector = shop.db.connector(cursors={"customers": "modified_at"})
+    with pytest.raises(SchemaError, match="watermark"):
+        read(connector, since={"modified_at": "yesterday", "id": 1})
+
+
 def test_without_a_cursor_an_incremental_read_is_a_full_read(shop: Shop) -> None:
     shop.insert(shop.customers, [customer(i) for i in range(3)])
     batches = read(shop.db.connector(), since={"modified_at": "2030-01-01T00:00:00"})

@@ -46,7 +46,10 @@ class Database:
         except ArgumentError:
             raise ConnectorError("the connection URL is not a valid SQLAlchemy URL") from None
         self.shown = self.url.render_as_string(hide_password=True)
-        self.engine = create_engine(self.url)
+        try:
+            self.engine = create_engine(self.url)
+        except (ArgumentError, ImportError) as exc:  # an unknown dialect, a missing driver
+            raise ConnectorError(f"{self.shown}: {self.mask(str(exc))}") from None
         if self.engine.dialect.name == "sqlite":
             _enable_sqlite_transactions(self.engine)
 
@@ -97,7 +100,7 @@ def _enable_sqlite_transactions(engine: Engine) -> None:
     """Let SQLAlchemy issue BEGIN itself, so that savepoints work; enforce foreign keys.
 
     pysqlite otherwise starts transactions on its own schedule, which breaks SAVEPOINT, the
-    tool `write` uses to isolate records the database refuses.
+    one `write` uses to isolate records the database refuses.
     """
 
     @event.listens_for(engine, "connect")

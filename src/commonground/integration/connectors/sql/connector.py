@@ -15,7 +15,7 @@ from commonground.integration.connectors.sql.discovery import Catalog
 from commonground.integration.connectors.sql.lookups import fetch_fields, resolve_references
 from commonground.integration.connectors.sql.reading import read_batches
 from commonground.integration.connectors.sql.settings import SqlSettings
-from commonground.integration.connectors.sql.writing import BatchWriter, delete_rows, scope_of
+from commonground.integration.connectors.sql.writing import BatchWriter, delete_rows
 from commonground.integration.contracts import (
     Batch,
     EntityInfo,
@@ -85,7 +85,7 @@ class SqlConnector:
         """References (primary key values) of the rows with these key values."""
         with self.database.errors(), self.database.engine.connect() as conn:
             spec = self.catalog.describe(conn, entity)
-            return resolve_references(conn, spec, key, values, scope_of(spec, organization))
+            return resolve_references(conn, spec, key, values, spec.scope(organization))
 
     def fetch(
         self, entity: str, references: Sequence[Any], fields: Sequence[str]

@@ -20,10 +20,17 @@ from sqlalchemy import (
     UniqueConstraint,
     inspect,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from commonground.integration.connectors.sql.settings import SqlSettings
 from commonground.integration.connectors.sql.values import ColumnValues
-from commonground.integration.contracts import EntityInfo, FieldInfo, SchemaError, ValueKind
+from commonground.integration.contracts import (
+    ConnectorError,
+    EntityInfo,
+    FieldInfo,
+    SchemaError,
+    ValueKind,
+)
 from commonground.store.dialects.sqlite import DecimalNumber
 
 SQLITE_DEFAULT_SCALE = 6
@@ -76,6 +83,20 @@ class TableSpec:
         """The column holding the organization, when the table has one."""
         field = self.info.organization_field
         return self.find(field) if field else None
+
+    def scope(self, organization: str | None) -> list[ColumnElement[bool]]:
+        """The condition keeping a statement within one organization (none when the table
+        has no organization column or none is given)."""
+        column = self.organization
+        if organization is None or column is None:
+            return []
+        try:
+            return [column.column == column.to_column(organization)]
+        except ValueError as exc:
+            raise ConnectorError(
+                f"organization '{organization}' cannot be stored in "
+                f"{self.table.name}.{column.name}: it {exc}"
+            ) from None
 
 
 class Catalog:

@@ -104,12 +104,7 @@ def _outputs(
 def _restricted(statement: Select[Any], spec: TableSpec, request: ReadRequest) -> Select[Any]:
     if request.filter:
         statement = statement.where(compile_filter(spec, request.filter))
-    organization = spec.organization
-    if request.organization is not None and organization is not None:
-        statement = statement.where(
-            organization.column == organization.to_column(request.organization)
-        )
-    return statement
+    return statement.where(*spec.scope(request.organization))
 
 
 def _order(spec: TableSpec) -> list[ColumnValues]:
@@ -123,7 +118,11 @@ def _resume_values(order: list[ColumnValues], since: Watermark | None) -> list[A
     """The values to resume after, or None for a full read (no or unrelated watermark)."""
     if not since or not order or any(c.name not in since for c in order):
         return None
-    return [c.to_column(since[c.name]) for c in order]
+    try:
+        return [c.to_column(since[c.name]) for c in order]
+    except ValueError as exc:
+        names = ", ".join(c.name for c in order)
+        raise SchemaError(f"the watermark no longer fits the columns {names}: {exc}") from None
 
 
 def _after(pairs: list[tuple[ColumnValues, Any]]) -> ColumnElement[bool]:

@@ -76,7 +76,7 @@ class BatchWriter:
         self.spec = spec
         self.key = [spec.require(name) for name in key]
         self.organization = organization if spec.organization is not None else None
-        self.scope = scope_of(spec, self.organization)
+        self.scope = spec.scope(self.organization)
         self.failures: list[RecordFailure] = []
 
     def write(self, records: Sequence[dict[str, Any]], mode: WriteMode) -> WriteOutcome:
@@ -169,6 +169,8 @@ class BatchWriter:
 
     def _apply(self, inserts: list[_Record], updates: list[_Record]) -> list[_Record]:
         """Run the statements; on refusal, retry record by record. The records written."""
+        if not inserts and not updates:
+            return []
         try:
             with self.conn.begin_nested():
                 self._insert(inserts)
@@ -241,7 +243,7 @@ def delete_rows(
             continue
         wanted[read_form(key, stored)] = stored
         positions.setdefault(read_form(key, stored), []).append(position)
-    scope = scope_of(spec, organization)
+    scope = spec.scope(organization)
     for chunk in chunked(list(wanted.values())):
         for stored in _deleted(conn, key, chunk, scope):
             for position in positions.get(read_form(key, stored), []):
@@ -273,15 +275,6 @@ def _stored(column: ColumnValues, value: Any) -> Any:
     if stored is None and not column.column.nullable:
         raise _RefusedError(column.name, f"{column.name} cannot be empty")
     return stored
-
-
-def scope_of(spec: TableSpec, organization: str | None) -> list[ColumnElement[bool]]:
-    """The condition keeping statements within one organization (when the table has an
-    organization column and one is given)."""
-    column = spec.organization
-    if organization is None or column is None:
-        return []
-    return [column.column == column.to_column(organization)]
 
 
 def _shapes(
