@@ -5,11 +5,14 @@ How the engine uses it, per leg of a task:
     problems = validate_leg(task.name, leg, source_info, destination_info, key, filter, query)
                                              # list[Problem(code, task, field, message)]
     plan = compile_leg(leg, source_info, destination_info, key, query)   # once per run
-    request fields: plan.source_fields()     # plain names and `lookup.keyfield` texts; the
-                                             # engine puts a lookup path's value (the related
-                                             # record's key, via Connector.fetch) under that text
+    ReadRequest(fields=plan.read_fields())   # plain fields; for a `lookup.keyfield` source
+                                             # path, its lookup field (source_fields() lists
+                                             # the record keys the plan reads, paths included)
     for batch in reads:
         records = run_advanced_query(query, batch.records) if query else batch.records
+        plan.fill_related(records, source_connector.fetch)
+                                             # fetch(entity, references, fields): stores each
+                                             # path's related key under the path's text
         mapped = plan.apply(records)          # MappedBatch: records, positions, failures, lookups
         plan.resolve_lookups(mapped, resolve)  # resolve(entity, key, values) -> {values: ref}
         write mapped.records; mapped.positions[i] is the input position of mapped.records[i];
@@ -21,8 +24,9 @@ found anywhere fails its record: "customerid with value ACME does not exist in d
 
 Modules: `paths` (field references), `transforms` (Default, ValueMap, Truncate,
 CountryRegionCode), `coercion` (safe conversions to the destination kind), `plan`
-(compile_leg, LegPlan), `validation` (DIPV codes), `filters` (does a source filter parse),
-`advanced` (the DuckDB advanced query: one SELECT over the batch as table `source`).
+(compile_leg, LegPlan), `related` (source `lookup.keyfield` values through fetch),
+`validation` (DIPV codes), `filters` (does a source filter parse), `advanced` (the DuckDB
+advanced query: one SELECT over the batch as table `source`).
 """
 
 from commonground.integration.mapping.advanced import (
@@ -42,6 +46,7 @@ from commonground.integration.mapping.plan import (
     Resolve,
     compile_leg,
 )
+from commonground.integration.mapping.related import Fetch
 from commonground.integration.mapping.transforms import (
     TransformError,
     ValueRejectedError,
@@ -50,6 +55,7 @@ from commonground.integration.mapping.transforms import (
 from commonground.integration.mapping.validation import Problem, validate_leg
 
 __all__ = [
+    "Fetch",
     "FieldPath",
     "LegPlan",
     "MappedBatch",

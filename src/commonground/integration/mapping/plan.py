@@ -23,6 +23,12 @@ from commonground.integration.definitions import FieldMapping, Leg
 from commonground.integration.mapping.advanced import query_entity
 from commonground.integration.mapping.coercion import Coerce, coercer
 from commonground.integration.mapping.paths import FieldPath, Target, parse_path
+from commonground.integration.mapping.related import (
+    Fetch,
+    RelatedKey,
+    fill_related,
+    related_targets,
+)
 from commonground.integration.mapping.transforms import (
     Apply,
     ValueRejectedError,
@@ -97,8 +103,10 @@ class LegPlan:
         lookups: tuple[_Lookup, ...],
         key: tuple[str, ...],
         labels: tuple[tuple[str | None, str], ...],
+        related: tuple[RelatedKey, ...] = (),
     ) -> None:
         self.leg = leg
+        self._related = related
         self._sources = sources
         self._copies = copies
         self._steps = steps
@@ -113,6 +121,21 @@ class LegPlan:
     def source_fields(self) -> tuple[str, ...]:
         """The source record keys the plan reads (plain names and `lookup.keyfield` paths)."""
         return tuple(str(p) for p in self._sources)
+
+    def read_fields(self) -> tuple[str, ...]:
+        """The fields to request from the source connector: a lookup path's lookup field."""
+        names = (p.field if p.is_lookup else str(p) for p in self._sources)
+        return tuple(dict.fromkeys(names))
+
+    def fill_related(self, records: Sequence[dict[str, Any]], fetch: Fetch) -> None:
+        """Put the value of each source `lookup.keyfield` path into the records (in place).
+
+        `fetch(entity, references, fields)` is the source's `Connector.fetch`; it is called once
+        per path and target entity. Call it on the records that go into `apply` (after an
+        advanced query, if any). Nothing happens when the mapping reads no such path.
+        """
+        if self._related and records:
+            fill_related(records, self._related, fetch)
 
     def destination_fields(self) -> tuple[str, ...]:
         """The destination fields every mapped record holds."""
@@ -278,6 +301,7 @@ def compile_leg(
     if query is not None:
         source = query_entity(query, source)
     sources: dict[str, FieldPath] = {}
+    related: dict[str, RelatedKey] = {}
     copies: list[tuple[str, str | None]] = []
     steps: list[tuple[str, str | None, Apply, int]] = []
     lookups: list[_Lookup] = []
@@ -286,7 +310,7 @@ def compile_leg(
     for index, row in enumerate(leg.mappings):
         mapping = with_blank_source_as_none(row)
         label = f"{mapping.source or 'None'} -> {mapping.destination}"
-        source_key, source_kind = _source_of(mapping, source, sources)
+        source_key, source_kind = _source_of(mapping, source, sources, related)
         path = parse_path(mapping.destination)
         target = _field(destination, path.field, "destination", label)
         if target.name.lower() in written:
@@ -324,6 +348,7 @@ def compile_leg(
         tuple(lookups),
         tuple(key_fields),
         tuple(labels),
+        tuple(related.values()),
     )
 
 
@@ -352,7 +377,10 @@ def _field(entity: EntityInfo, name: str, side: str, label: str) -> FieldInfo:
 
 
 def _source_of(
-    mapping: FieldMapping, source: EntityInfo, sources: dict[str, FieldPath]
+    mapping: FieldMapping,
+    source: EntityInfo,
+    sources: dict[str, FieldPath],
+    related: dict[str, RelatedKey],
 ) -> tuple[str | None, ValueKind | None]:
     if mapping.source is None:
         return None, None
@@ -360,9 +388,16 @@ def _source_of(
     path = parse_path(mapping.source)
     info = _field(source, path.field, "source", label)
     path = replace(path, field=info.name)
-    text = str(path)
-    sources.setdefault(text.lower(), path)
-    return str(sources[text.lower()]), None if path.is_lookup else info.kind
+    text = str(sources.setdefault(str(path).lower(), path))
+    if not path.is_lookup:
+        return text, info.kind
+    if info.kind is not ValueKind.LOOKUP:
+        raise MappingError(f"mapping {label}: source field {info.name} is not a lookup")
+    targets = related_targets(path, info)
+    if not targets:
+        raise MappingError(f"mapping {label}: lookup {info.name} has no target to read {path}")
+    related.setdefault(text.lower(), RelatedKey(text, info.name, targets))
+    return text, None
 
 
 def _targets(path: FieldPath, field: FieldInfo, label: str) -> tuple[Target, ...]:

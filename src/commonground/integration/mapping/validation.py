@@ -16,7 +16,8 @@ run can list everything wrong at once ("Project validation step"). Codes used:
     DIPV1024  a row without a destination field
     DIPV1025  a destination field is missing from the schema
     DIPV1026  duplicate destination fields
-    DIPV1028  a source path follows a field that is not a lookup
+    DIPV1028  a source path follows a field that is not a lookup, or a lookup without a
+              target it can read from (source side of DIPV1015)
     DIPV1029  duplicate value map keys (compared case-insensitively)
     DIPV1030  data type mismatch
     DIPV1031  a mandatory destination field without a source has no Default transform
@@ -41,6 +42,7 @@ from commonground.integration.mapping.coercion import compatible
 from commonground.integration.mapping.filters import filter_problem
 from commonground.integration.mapping.paths import FieldPath, PathError, parse_path
 from commonground.integration.mapping.plan import with_blank_source_as_none
+from commonground.integration.mapping.related import related_targets
 from commonground.integration.mapping.transforms import (
     CountryRegionCode,
     Default,
@@ -171,6 +173,9 @@ def _check_source(
     if path.is_lookup:
         if field.kind is not ValueKind.LOOKUP:
             message = f"Source field {field.name} is not a lookup, so {path} cannot be read"
+            report("DIPV1028", field.name, message)
+        elif not related_targets(path, field):
+            message = f"Lookup {field.name} has no target entity from which to read {path}"
             report("DIPV1028", field.name, message)
         return None
     return field
