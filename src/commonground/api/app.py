@@ -18,10 +18,12 @@ from starlette.routing import Route
 
 from commonground.api import batch, dispatch
 from commonground.api.errors import ApiError, api_error, error_response
+from commonground.api.integration import integration_routes
 from commonground.api.limits import RequestBudget
 from commonground.api.metadata import metadata_routes
 from commonground.api.payloads import json_body, json_response, read_body, service_root
 from commonground.errors import CommonGroundError
+from commonground.integration.integrator import Integrator
 from commonground.odata.csdl import csdl_xml
 from commonground.odata.openapi import openapi_document
 from commonground.odata.service_document import service_document
@@ -40,8 +42,13 @@ class ApiSettings:
     window_seconds: float = 300.0
 
 
-def create_app(environments: Environments, settings: ApiSettings | None = None) -> Any:
-    """The ASGI app serving every environment of an installation."""
+def create_app(
+    environments: Environments,
+    settings: ApiSettings | None = None,
+    integrator: Integrator | None = None,
+) -> Any:
+    """The ASGI app serving every environment of an installation (and, given its integrator,
+    the integrator's admin API under /integration)."""
     settings = settings or ApiSettings()
     api = Api(environments, settings)
     routes = [
@@ -55,6 +62,7 @@ def create_app(environments: Environments, settings: ApiSettings | None = None) 
             f"{ROOT}/{{path:path}}", api.resource, methods=["GET", "POST", "PATCH", "PUT", "DELETE"]
         ),
         *metadata_routes(environments),
+        *(integration_routes(integrator) if integrator is not None else []),
     ]
     app = Starlette(
         routes=routes,

@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from commonground.api.app import ApiSettings, create_app
+from commonground.integration.integrator import Integrator
 from commonground.service.environments import Environments
 from commonground.settings import home_path, setting
 
 
 def app_from_settings() -> Any:
     """An app over the installation named by COMMONGROUND_HOME / COMMONGROUND_DATABASE_URL."""
-    environments = Environments(home=home_path(), database_url=setting("database_url"))
+    home, database_url = home_path(), setting("database_url")
+    environments = Environments(home=home, database_url=database_url)
     limit = setting("rate_limit") or "6000/300"
     count, _, window = limit.partition("/")
     return create_app(
         environments,
         ApiSettings(requests_per_window=int(count), window_seconds=float(window or 300)),
+        Integrator(home=home, database_url=database_url),
     )

@@ -1,0 +1,50 @@
+"""The data integrator's admin API: JSON over HTTP on what the CLI does.
+
+    GET/POST            /integration/connections
+    GET/PUT/DELETE      /integration/connections/{name}
+    GET                 /integration/connections/{name}/entities[?entity=]   discovery
+    GET/POST            /integration/connection-sets
+    GET/PUT/DELETE      /integration/connection-sets/{name}
+    GET/POST            /integration/projects              list; create (or from a template)
+    POST                /integration/projects/import       YAML body
+    GET/PUT/DELETE      /integration/projects/{name}
+    GET                 /integration/projects/{name}/export[?history=true]   YAML
+    PUT                 /integration/projects/{name}/schedule
+    POST                /integration/projects/{name}/template   save as template
+    POST                /integration/projects/{name}/runs       202, runs in the background
+    GET                 /integration/executions[?project=&limit=]
+    GET                 /integration/executions/{id}
+    GET                 /integration/executions/{id}/errors[?offset=&limit=]
+    GET                 /integration/executions/{id}/changes    a dry run's changes
+    POST                /integration/executions/{id}/rerun      202
+    POST                /integration/executions/{id}/cancel
+    GET/POST            /integration/templates
+    GET/DELETE          /integration/templates/{name}
+
+Errors take the product's one JSON shape: 400 for a bad body or query option (naming the
+field), 404 for an unknown name in the URL, 409 for a name taken, a definition in use or a
+project already running, 502 when a connector's system fails during discovery.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from commonground.api.integration.connections import ConnectionHandlers, connection_routes
+from commonground.api.integration.projects import ProjectHandlers, project_routes
+from commonground.api.integration.runs import RunHandlers, run_routes
+from commonground.api.integration.templates import TemplateHandlers, template_routes
+from commonground.integration.integrator import Integrator
+
+
+def integration_routes(integrator: Integrator) -> list[Route]:
+    """The integrator's routes, to mount beside the OData services."""
+    return [
+        *connection_routes(ConnectionHandlers(integrator)),
+        *project_routes(ProjectHandlers(integrator)),
+        *run_routes(RunHandlers(integrator)),
+        *template_routes(TemplateHandlers(integrator)),
+    ]
+
+
+__all__ = ["integration_routes"]

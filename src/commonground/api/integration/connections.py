@@ -1,0 +1,237 @@
+"""Connections and connection sets over HTTP, and discovery of a connection's entities.
+
+A connection's secrets (its connector's `SecretStr` settings) are stored encrypted and every
+answer shows them masked; a PUT that leaves a secret out, or sends the mask back, keeps the
+stored one. Discovery opens the connector with the revealed settings in the thread pool; what
+the system says goes back as a 502 with the secrets blotted out of the message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from commonground.api.errors import ApiError
+from commonground.api.integration.exchange import (
+    BASE,
+    Handlers,
+    in_use,
+    json_object,
+    location,
+    named,
+    referenced,
+)
+from commonground.api.metadata import definition, parse
+from commonground.errors import CommonGroundError, DefinitionError, NotFoundError
+from commonground.integration.catalog.definitions_store import MASK
+from commonground.integration.contracts import EntityInfo, SchemaError
+from commonground.integration.definitions import ConnectionDef, ConnectionSetDef
+from commonground.integration.registry import connector_type, open_connector
+
+log = logging.getLogger(__name__)
+
+
+def check_kind(kind: str) -> None:
+    """An installed connector kind (400 naming the field otherwise)."""
+    try:
+        connector_type(kind)
+    except NotFoundError as exc:
+        raise ApiError(400, "InvalidDefinition", f"connection: kind: {exc}") from exc
+    except Exception as exc:  # a plug-in that fails to load is the plug-in's fault, not ours
+        log.exception("connector kind %s cannot be loaded", kind)
+        raise ApiError(
+            400,
+            "InvalidDefinition",
+            f"connection: kind: the '{kind}' connector cannot be loaded ({type(exc).__name__})",
+        ) from exc
+
+
+def entity_info(info: EntityInfo) -> dict[str, Any]:
+    """An entity as discovery reports it."""
+    return {
+        "name": info.name,
+        "fields": [
+            {
+                "name": f.name,
+                "kind": f.kind.value,
+                "max_length": f.max_length,
+                "required": f.required,
+                "read_only": f.read_only,
+                "targets": list(f.targets),
+            }
+            for f in info.fields
+        ],
+        "keys": [list(k) for k in info.keys],
+        "change_tracking": info.change_tracking,
+        "cursor": info.cursor,
+        "organization_field": info.organization_field,
+    }
+
+
+def redact(message: str, secrets: list[str]) -> str:
+    """A message with every secret value replaced by the mask."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            message = message.replace(secret, MASK)
+    return message
+
+
+class ConnectionHandlers(Handlers):
+    """Connections, connection sets and discovery."""
+
+    async def list_connections(self, request: Request) -> Response:
+        """Every connection, secrets masked."""
+        store = self.integrator.definitions
+        return await self.answer(lambda: [definition(c) for c in store.connections()])
+
+    async def show_connection(self, request: Request) -> Response:
+        """One connection, secrets masked."""
+        name = request.path_params["name"]
+        return await self.answer(lambda: definition(self.integrator.definitions.connection(name)))
+
+    async def create_connection(self, request: Request) -> Response:
+        """A new connection (409 when the name is taken)."""
+        item = parse(ConnectionDef, await json_object(request, "connection"), "connection")
+        check_kind(item.kind)
+        store = self.integrator.definitions
+        return await self.answer(
+            lambda: definition(store.save_connection(item)),
+            201,
+            location(request, f"connections/{item.name}"),
+        )
+
+    async def update_connection(self, request: Request) -> Response:
+        """Replace a connection; secrets left out (or sent back masked) keep their value."""
+        name = request.path_params["name"]
+        body = named(await json_object(request, "connection"), name, "connection")
+        item = parse(ConnectionDef, body, "connection")
+        check_kind(item.kind)
+        store = self.integrator.definitions
+
+        def work() -> Any:
+            current = store.connection(name)  # 404 when there is none to replace
+            settings = dict(item.settings)
+            if current.kind == item.kind:
+                kept = store.connection(name, reveal=True).settings
+                for key, value in current.settings.items():
+                    if value == MASK and settings.get(key, MASK) == MASK:
+                        settings[key] = kept[key]
+            changed = item.model_copy(update={"settings": settings})
+            return definition(store.save_connection(changed, replace=True))
+
+        return await self.answer(work)
+
+    async def delete_connection(self, request: Request) -> Response:
+        """Remove a connection (409 while a connection set uses it)."""
+        name = request.path_params["name"]
+
+        def work() -> None:
+            with in_use():
+                self.integrator.definitions.delete_connection(name)
+
+        return await self.answer(work, 204)
+
+    async def entities(self, request: Request) -> Response:
+        """Connect and list the system's entities with their fields and keys (or one: ?entity=)."""
+        name = request.path_params["name"]
+        wanted = request.query_params.get("entity")
+        return await self.answer(lambda: self._discover(name, wanted))
+
+    def _discover(self, name: str, wanted: str | None) -> Any:
+        store = self.integrator.definitions
+        item = store.connection(name, reveal=True)
+        masked = store.connection(name).settings
+        secrets = [str(v) for k, v in item.settings.items() if masked.get(k) == MASK]
+        try:
+            connector = open_connector(item.kind, item.settings)
+            try:
+                if wanted:
+                    return entity_info(connector.describe(wanted))
+                return [entity_info(e) for e in connector.entities()]
+            finally:
+                connector.close()
+        except (DefinitionError, NotFoundError) as exc:
+            raise ApiError(400, exc.code, redact(str(exc), secrets)) from exc
+        except SchemaError as exc:
+            raise ApiError(404, "NotFound", redact(str(exc), secrets)) from exc
+        except CommonGroundError as exc:
+            raise ApiError(502, exc.code, redact(str(exc), secrets)) from exc
+        except Exception as exc:  # a connector's own failure: the system behind it, not us
+            log.exception("discovery failed on connection %s", name)
+            message = redact(f"{type(exc).__name__}: {exc}", secrets)
+            raise ApiError(502, "ConnectorError", message) from exc
+
+    async def list_sets(self, request: Request) -> Response:
+        """Every connection set."""
+        store = self.integrator.definitions
+        return await self.answer(lambda: [definition(s) for s in store.connection_sets()])
+
+    async def show_set(self, request: Request) -> Response:
+        """One connection set."""
+        name = request.path_params["name"]
+        return await self.answer(
+            lambda: definition(self.integrator.definitions.connection_set(name))
+        )
+
+    async def create_set(self, request: Request) -> Response:
+        """A new connection set whose connections exist."""
+        item = parse(
+            ConnectionSetDef, await json_object(request, "connection set"), "connection set"
+        )
+        return await self.answer(
+            lambda: self._save_set(item, replace=False),
+            201,
+            location(request, f"connection-sets/{item.name}"),
+        )
+
+    async def update_set(self, request: Request) -> Response:
+        """Replace a connection set."""
+        name = request.path_params["name"]
+        body = named(await json_object(request, "connection set"), name, "connection set")
+        item = parse(ConnectionSetDef, body, "connection set")
+
+        def work() -> Any:
+            self.integrator.definitions.connection_set(name)  # 404 when there is none
+            return self._save_set(item, replace=True)
+
+        return await self.answer(work)
+
+    def _save_set(self, item: ConnectionSetDef, replace: bool) -> Any:
+        store = self.integrator.definitions
+        for role, connection in item.connections.items():
+            with referenced("connection set", f"connections.{role}"):
+                store.connection(connection)
+        return definition(store.save_connection_set(item, replace))
+
+    async def delete_set(self, request: Request) -> Response:
+        """Remove a connection set (409 while a project uses it)."""
+        name = request.path_params["name"]
+
+        def work() -> None:
+            with in_use():
+                self.integrator.definitions.delete_connection_set(name)
+
+        return await self.answer(work, 204)
+
+
+def connection_routes(handlers: ConnectionHandlers) -> list[Route]:
+    """The routes of connections and connection sets."""
+    one = f"{BASE}/connections/{{name}}"
+    one_set = f"{BASE}/connection-sets/{{name}}"
+    return [
+        Route(f"{BASE}/connections", handlers.list_connections, methods=["GET"]),
+        Route(f"{BASE}/connections", handlers.create_connection, methods=["POST"]),
+        Route(one, handlers.show_connection, methods=["GET"]),
+        Route(one, handlers.update_connection, methods=["PUT"]),
+        Route(one, handlers.delete_connection, methods=["DELETE"]),
+        Route(f"{one}/entities", handlers.entities, methods=["GET"]),
+        Route(f"{BASE}/connection-sets", handlers.list_sets, methods=["GET"]),
+        Route(f"{BASE}/connection-sets", handlers.create_set, methods=["POST"]),
+        Route(one_set, handlers.show_set, methods=["GET"]),
+        Route(one_set, handlers.update_set, methods=["PUT"]),
+        Route(one_set, handlers.delete_set, methods=["DELETE"]),
+    ]
