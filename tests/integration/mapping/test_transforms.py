@@ -62,6 +62,9 @@ def test_value_map_is_case_insensitive_and_matches_numbers_as_text() -> None:
     assert apply(0) == "Active"
     assert apply(Decimal("0.00")) == "Active"
     assert apply(0.0) == "Active"
+    decimals = build([{"transformType": "ValueMap", "valueMap": {"1.5": "half"}}])
+    assert decimals(Decimal("1.50")) == "half"
+    assert decimals(1.5) == "half"
 
 
 def test_value_map_matches_booleans_as_text() -> None:
@@ -120,6 +123,7 @@ def test_truncate_leaves_other_values() -> None:
         (840, "alpha2", "US"),
         ("840", "alpha3", "USA"),
         (4, "alpha2", "AF"),
+        ("4", "alpha2", "AF"),
         ("FR", "numeric", "250"),
         ("Taiwan", "alpha2", "TW"),
     ],

@@ -68,6 +68,8 @@ def map_key(value: Any) -> str:
         text = "true" if value else "false"
     elif isinstance(value, float | Decimal) and _integral(value):
         text = str(int(value))
+    elif isinstance(value, Decimal) and value.is_finite():
+        text = format(value.normalize(), "f")  # 1.50 matches key "1.5"
     else:
         text = str(value)
     return text.strip().casefold()
@@ -175,10 +177,9 @@ class CountryRegionCode:
     def __call__(self, value: Any) -> Any:
         if is_blank(value):
             return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            text = f"{value:03d}"
-        else:
-            text = str(value).strip().casefold()
+        text = str(value).strip().casefold()
+        if text.isdigit():
+            text = text.zfill(3)  # numeric codes: 4 and "4" are "004"
         country = self.table.get(text)
         if country is None:
             raise ValueRejectedError(
