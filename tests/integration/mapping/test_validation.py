@@ -105,7 +105,8 @@ def test_dipv1003_missing_integration_key() -> None:
         destination_entity="y",
         mappings=[m(*row) for row in GOOD],
     )
-    for key in (None, []):
+    keys: list[list[str] | None] = [None, []]
+    for key in keys:
         problem = only(validate_leg("Customers", leg, SOURCE, DESTINATION, key), "DIPV1003")
         assert problem.message == "Integration keys are missing for account"
         assert problem.task == "Customers"
