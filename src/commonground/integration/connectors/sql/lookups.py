@@ -24,6 +24,7 @@ from commonground.integration.connectors.sql.values import ColumnValues
 from commonground.integration.contracts import ValueKind
 
 Given = tuple[Any, ...]
+TEXT = ValueKind.TEXT
 
 
 def resolve_references(
@@ -37,33 +38,30 @@ def resolve_references(
     case-insensitive for the misses), keyed by the tuples given."""
     columns = [spec.require(name) for name in key]
     reference = _reference_columns(spec)
-
     selected = [c.column for c in [*columns, *reference]]
 
-    def exact(given: Sequence[Given]) -> dict[Given, Any]:
-        wanted = _by_read_form(columns, given)
-        stored = [stored_form(columns, g) for g in _convertible(columns, given)]
-        keyed = [c.column for c in columns]
-        found: dict[Given, Any] = {}
-        for row in selected_rows(conn, keyed, stored, selected, scope):
-            for match in wanted.get(read_form(columns, row[: len(columns)]), []):
-                found[match] = _reference(reference, row[len(columns) :])
-        return found
-
-    def insensitive(misses: Sequence[Given]) -> dict[Given, Any]:
+    def find(given: Sequence[Given], insensitive: bool) -> dict[Given, Any]:
+        fold = folded if insensitive else tuple
+        converted = _converted(columns, given)
         wanted: dict[Given, list[Given]] = {}
-        for read, given in _by_read_form(columns, misses).items():
-            wanted.setdefault(folded(read), []).extend(given)
-        lowered = [func.lower(c.column) if c.kind is ValueKind.TEXT else c.column for c in columns]
-        stored = [stored_form(columns, g) for g in _convertible(columns, misses)]
-        stored = [tuple(v.lower() if isinstance(v, str) else v for v in s) for s in stored]
+        for values, stored in converted:
+            wanted.setdefault(fold(read_form(columns, stored)), []).append(values)
+        keyed: list[ColumnElement[Any]] = [c.column for c in columns]
+        bound = [stored for _, stored in converted]
+        if insensitive:
+            keyed = [
+                func.lower(c.column) if c.kind is ValueKind.TEXT else c.column for c in columns
+            ]
+            bound = [tuple(v.lower() if isinstance(v, str) else v for v in b) for b in bound]
         found: dict[Given, Any] = {}
-        for row in selected_rows(conn, lowered, stored, selected, scope):
-            for match in wanted.get(folded(read_form(columns, row[: len(columns)])), []):
+        for row in selected_rows(conn, keyed, bound, selected, scope):
+            for match in wanted.get(fold(read_form(columns, row[: len(columns)])), []):
                 found[match] = _reference(reference, row[len(columns) :])
         return found
 
-    return resolve_in_two_passes(values, exact, insensitive)
+    return resolve_in_two_passes(
+        values, lambda given: find(given, False), lambda given: find(given, True)
+    )
 
 
 def fetch_fields(
@@ -72,18 +70,20 @@ def fetch_fields(
     """The given fields of the rows with these references, keyed by the references given."""
     reference = _reference_columns(spec)
     outputs = [spec.require(name) for name in fields]
-    given = [r if isinstance(r, tuple) else (r,) for r in references]
-    wanted = _by_read_form(reference, given)
-    stored = [stored_form(reference, g) for g in _convertible(reference, given)]
+    converted = _converted(reference, [r if isinstance(r, tuple) else (r,) for r in references])
+    wanted: dict[Given, list[Given]] = {}
+    for given, stored in converted:
+        wanted.setdefault(read_form(reference, stored), []).append(given)
+    keyed = [c.column for c in reference]
     selected = [c.column for c in [*reference, *outputs]]
     found: dict[Any, dict[str, Any]] = {}
-    for row in selected_rows(conn, [c.column for c in reference], stored, selected):
-        values = {
+    for row in selected_rows(conn, keyed, [stored for _, stored in converted], selected):
+        fetched = {
             name: column.from_column(row[len(reference) + i])
             for i, (name, column) in enumerate(zip(fields, outputs, strict=True))
         }
         for match in wanted.get(read_form(reference, row[: len(reference)]), []):
-            found[match if len(reference) > 1 else match[0]] = values
+            found[match if len(reference) > 1 else match[0]] = fetched
     return found
 
 
@@ -96,20 +96,13 @@ def _reference(reference: list[ColumnValues], stored: Sequence[Any]) -> Any:
     return values if len(values) > 1 else values[0]
 
 
-def _convertible(columns: list[ColumnValues], given: Sequence[Given]) -> list[Given]:
-    """The given tuples whose values fit the columns (others cannot match any row)."""
-    fitting = []
+def _converted(columns: list[ColumnValues], given: Sequence[Given]) -> list[tuple[Given, Given]]:
+    """Each given tuple with its stored form; tuples that do not fit the columns are left
+    out, since they cannot match any row."""
+    converted = []
     for values in given:
         try:
-            stored_form(columns, values)
+            converted.append((values, stored_form(columns, values)))
         except ValueError:
             continue
-        fitting.append(values)
-    return fitting
-
-
-def _by_read_form(columns: list[ColumnValues], given: Sequence[Given]) -> dict[Given, list[Given]]:
-    wanted: dict[Given, list[Given]] = {}
-    for values in _convertible(columns, given):
-        wanted.setdefault(read_form(columns, stored_form(columns, values)), []).append(values)
-    return wanted
+    return converted

@@ -110,7 +110,8 @@ class BatchWriter:
         for record in written:
             updated = bool(record.changes)
             statuses[record.position] = RecordStatus.UPDATED if updated else RecordStatus.INSERTED
-            stamps[record.position] = fingerprint(after[record.key])
+            row = after.get(record.key)  # absent only if the database rewrote the key itself
+            stamps[record.position] = fingerprint(row) if row is not None else None
         failures = sorted(self.failures, key=lambda f: f.position)
         return WriteOutcome(statuses, failures, stamps)
 
