@@ -194,3 +194,29 @@ def test_unmapped_value_message_names_value_and_field() -> None:
     with pytest.raises(ValueRejectedError) as info:
         value_map("Missouri")
     assert str(info.value) == "value 'Missouri' of field STATE is not in the value map"
+
+
+keys = st.text(alphabet="abcXYZ019 _-", min_size=1, max_size=8).filter(lambda k: k.strip() != "")
+
+
+@given(st.dictionaries(keys, st.integers(), min_size=1, max_size=6), st.data())
+def test_value_map_matches_any_casing_of_a_key(mapping: dict[str, int], data: Any) -> None:
+    folded: dict[str, int] = {}
+    for key, value in mapping.items():
+        folded.setdefault(key.strip().casefold(), value)
+    unique = {k: v for k, v in mapping.items() if folded[k.strip().casefold()] == v}
+    if len(folded) != len(mapping):
+        with pytest.raises(TransformError, match="appears twice"):
+            build([{"transformType": "ValueMap", "valueMap": mapping}])
+        return
+    apply = build([{"transformType": "ValueMap", "valueMap": mapping}])
+    key = data.draw(st.sampled_from(sorted(unique)))
+    spelled = "".join(c.upper() if data.draw(st.booleans()) else c.lower() for c in key)
+    assert apply(f" {spelled} ") == mapping[key]
+
+
+@given(st.one_of(st.none(), st.text(max_size=5), st.integers()), st.text(min_size=1))
+def test_default_never_leaves_a_blank(value: Any, default: str) -> None:
+    out = build([{"transformType": "Default", "defaultValue": default}])(value)
+    blank = value is None or (isinstance(value, str) and not value.strip())
+    assert out == (default if blank else value)
