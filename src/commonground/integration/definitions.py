@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from commonground.integration.contracts import WriteMode
 
-NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,79}$"
+NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.()\-]{0,99}$"
 
 
 class Definition(BaseModel):

@@ -40,6 +40,7 @@ from commonground.store.dialects.base import StoreDialect
 
 # Whole numbers below this are exact as decimals in every store (SQLite keeps 15 digits).
 SAFE_WHOLE = 10**15
+SQLITE_DIGITS = 15  # significant digits a double keeps exactly
 
 Column = list[Any]
 ColumnErrors = list[tuple[int, str, str]]  # (position in batch, field label, message)
@@ -141,6 +142,7 @@ INT_TYPES = frozenset({int, NONE_TYPE})
 BOOL_TYPES = frozenset({bool, NONE_TYPE})
 ITEM_TYPES = frozenset({str, int, NONE_TYPE})
 DICT_TYPES = frozenset({dict, NONE_TYPE})
+FRACTION_TYPES = frozenset({float, Decimal, int, NONE_TYPE})
 EMPTY: dict[str, Any] = {}
 
 
@@ -184,7 +186,7 @@ def fast_path(
     if storage is Storage.PICKLIST:
         return _picklist_path(model, field)
     if storage is Storage.DECIMAL:
-        return _decimal_path(to_param)
+        return _decimal_path(to_param, field.scale)
     return None
 
 
@@ -242,15 +244,41 @@ def _picklist_path(model: DataModel, field: Field) -> FastPath:
     return items
 
 
-def _decimal_path(to_param: Callable[[Any], Any] | None) -> FastPath:
+def _decimal_path(to_param: Callable[[Any], Any] | None, scale: int) -> FastPath:
+    limit = 10 ** (SQLITE_DIGITS - scale)
+
     def whole(values: Sequence[Any]) -> Column | None:
-        if not (set(map(type, values)) <= INT_TYPES and _in_range(values, -SAFE_WHOLE, SAFE_WHOLE)):
-            return None
-        if to_param is None:  # the driver takes decimals: send exact ones
-            return [None if v is None else Decimal(v) for v in values]
-        return list(values)
+        types = set(map(type, values))
+        if types <= INT_TYPES and _in_range(values, -SAFE_WHOLE, SAFE_WHOLE):
+            if to_param is None:  # the driver takes decimals: send exact ones
+                return [None if v is None else Decimal(v) for v in values]
+            return list(values)
+        if to_param is not None and types <= FRACTION_TYPES:
+            return _stored_numbers(values, scale, limit)
+        return None
 
     return whole
+
+
+def _stored_numbers(values: Sequence[Any], scale: int, limit: int) -> Column | None:
+    """The numbers SQLite stores for floats and decimals that already fit the scale.
+
+    A value qualifies when it has few enough digits to be exact as a double and rounding it
+    to the scale does not change it; anything else (more places, more digits) takes the slow
+    path, which explains the problem.
+    """
+    out: Column = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        if type(value) is Decimal and len(value.as_tuple().digits) > SQLITE_DIGITS:
+            return None
+        number = float(value)
+        if not -limit < number < limit or round(number, scale) != number:
+            return None
+        out.append(int(number) if number.is_integer() else number)
+    return out
 
 
 def _split_fast(names: list[str], values: Sequence[Any]) -> dict[str, list[Any]] | None:

@@ -55,7 +55,7 @@ class RunState:
                 project=project,
                 task=task,
                 leg=leg,
-                watermark=orjson.dumps(watermark).decode(),
+                watermark=orjson.dumps(watermark, option=orjson.OPT_NON_STR_KEYS).decode(),
                 modified_on=as_text(utc_now()),
             )
         )
