@@ -206,7 +206,6 @@ def phase_dlt(work: Path, records: int) -> dict[str, Any]:
         pipelines_dir=str(work / "dlt_pipelines"),
         destination=dlt.destinations.sqlalchemy(f"sqlite:///{work / 'dlt.sqlite'}"),
         dataset_name="main",
-        progress="log" if False else None,
     )
     started = time.perf_counter()
     pipeline.run(source)
