@@ -49,7 +49,7 @@ class Database:
         try:
             self.engine = create_engine(self.url)
         except (ArgumentError, ImportError) as exc:  # an unknown dialect, a missing driver
-            raise ConnectorError(f"{self.shown}: {self.mask(str(exc))}") from None
+            raise ConnectorError(f"{self.shown}: {self._mask(str(exc))}") from None
         if self.engine.dialect.name == "sqlite":
             _enable_sqlite_transactions(self.engine)
 
@@ -61,11 +61,11 @@ class Database:
         except NoSuchTableError as exc:
             raise SchemaError(f"{self.shown}: table '{exc}' does not exist") from None
         except DBAPIError as exc:
-            raise self.translate(exc) from None
+            raise self._translate(exc) from None
         except SQLAlchemyError as exc:
-            raise ConnectorError(f"{self.shown}: {self.mask(str(exc))}") from None
+            raise ConnectorError(f"{self.shown}: {self._mask(str(exc))}") from None
 
-    def translate(self, exc: DBAPIError) -> ConnectorError:
+    def _translate(self, exc: DBAPIError) -> ConnectorError:
         """The connector error for one driver error."""
         message = f"{self.shown}: {self.describe(exc)}"
         if _is_authentication(exc):
@@ -76,9 +76,9 @@ class Database:
 
     def describe(self, exc: DBAPIError) -> str:
         """The driver's own message (without the statement), password masked."""
-        return self.mask(str(exc.orig).strip())
+        return self._mask(str(exc.orig).strip())
 
-    def mask(self, text: str) -> str:
+    def _mask(self, text: str) -> str:
         """The text with the password, should it appear, replaced by ***."""
         password = self.url.password
         return text.replace(str(password), "***") if password else text

@@ -34,21 +34,24 @@ TRUE_TEXTS = frozenset({"true", "1", "yes"})
 FALSE_TEXTS = frozenset({"false", "0", "no"})
 
 
-def kind_of_type(column_type: TypeEngine[Any]) -> ValueKind | None:
+# Checked in order: Float before Numeric, of which it is a kind.
+TYPE_KINDS: tuple[tuple[type[TypeEngine[Any]], ValueKind], ...] = (
+    (sqltypes.Boolean, ValueKind.BOOLEAN),
+    (sqltypes.Integer, ValueKind.INTEGER),
+    (sqltypes.Float, ValueKind.FLOAT),
+    (sqltypes.Numeric, ValueKind.DECIMAL),
+    (sqltypes.DateTime, ValueKind.DATETIME),
+    (sqltypes.Date, ValueKind.DATE),
+    (sqltypes.Uuid, ValueKind.GUID),
+    (sqltypes.String, ValueKind.TEXT),
+)
+
+
+def _kind_of_type(column_type: TypeEngine[Any]) -> ValueKind | None:
     """The value kind of a column type, or None when the connector cannot carry it."""
     if isinstance(column_type, mysql.TINYINT) and column_type.display_width == 1:
         return ValueKind.BOOLEAN  # MySQL's BOOLEAN is TINYINT(1)
-    checks: tuple[tuple[type[TypeEngine[Any]], ValueKind], ...] = (
-        (sqltypes.Boolean, ValueKind.BOOLEAN),
-        (sqltypes.Integer, ValueKind.INTEGER),
-        (sqltypes.Float, ValueKind.FLOAT),
-        (sqltypes.Numeric, ValueKind.DECIMAL),
-        (sqltypes.DateTime, ValueKind.DATETIME),
-        (sqltypes.Date, ValueKind.DATE),
-        (sqltypes.Uuid, ValueKind.GUID),
-        (sqltypes.String, ValueKind.TEXT),
-    )
-    return next((kind for cls, kind in checks if isinstance(column_type, cls)), None)
+    return next((kind for cls, kind in TYPE_KINDS if isinstance(column_type, cls)), None)
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ class ColumnValues:
     @classmethod
     def of(cls, column: Column[Any], dialect: str) -> ColumnValues | None:
         """The values of a reflected column, or None when its type is not supported."""
-        kind = kind_of_type(column.type)
+        kind = _kind_of_type(column.type)
         if kind is None:
             return None
         kept = (getattr(column.type, "fsp", None) or 0) if dialect == "mysql" else 6
@@ -110,10 +113,6 @@ class ColumnValues:
         if self.kind is ValueKind.GUID and not isinstance(value, uuid.UUID):
             return uuid.UUID(str(value))
         return value
-
-    def normal(self, value: Any) -> Any:
-        """A given value as it will read back once stored (for comparisons)."""
-        return self.from_column(self.to_column(value))
 
 
 def to_json(value: Any) -> Any:
