@@ -39,7 +39,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     home = tmp_path_factory.mktemp("integration-home")
-    env = {**os.environ, "COMMONGROUND_RATE_LIMIT": "0"}
+    env = {**os.environ, "COMMONGROUND_RATE_LIMIT": "0", "COMMONGROUND_BATCH_SIZE": "20"}
     for name in ("COMMONGROUND_DATABASE_URL", "COMMONGROUND_SECRET_KEY"):
         env.pop(name, None)
     port = free_port()
@@ -99,19 +99,26 @@ def connection_set(name: str, source: str, destination: str) -> dict[str, Any]:
         "name": name,
         "connections": {"source": source, "destination": destination},
         "organizations": [{"source": "S1", "destination": "D1"}],
-        "keys": {"source.people": ["code"], "destination.contacts": ["code"]},
+        "keys": {
+            "source.people": ["code"],
+            "destination.contacts": ["code"],
+            "source.bulk": ["code"],
+            "destination.bulk_copy": ["code"],
+        },
     }
 
 
-def project(name: str, links: str, **extra: Any) -> dict[str, Any]:
+def project(
+    name: str, links: str, entities: tuple[str, str] = ("people", "contacts"), **extra: Any
+) -> dict[str, Any]:
     task = {
         "name": "People",
         "legs": [
             {
                 "source": "source",
-                "source_entity": "people",
+                "source_entity": entities[0],
                 "destination": "destination",
-                "destination_entity": "contacts",
+                "destination_entity": entities[1],
                 "mappings": [
                     {"source": "code", "destination": "code"},
                     {"source": "name", "destination": "name"},
@@ -361,6 +368,7 @@ def test_templates_saved_listed_used_and_deleted(api: httpx.Client, links: str) 
 
 # -- runs -----------------------------------------------------------------------------------
 
+BULK = 10_000  # rows of table `bulk`: 500 batches of 20, a run that lasts about a second
 JSON = {"content-type": "application/json"}
 YAML = {"content-type": "application/yaml"}
 
@@ -392,8 +400,13 @@ def sql_project(api: httpx.Client, tmp_path_factory: pytest.TempPathFactory) -> 
         db.executemany(
             "INSERT INTO people VALUES (?, ?)", [("A", "Ann"), ("B", "Bob"), ("C", "C" * 50)]
         )
+        db.execute("CREATE TABLE bulk (code TEXT PRIMARY KEY, name TEXT)")
+        db.executemany(
+            "INSERT INTO bulk VALUES (?, ?)", [(f"K{n:05}", f"Name {n}") for n in range(BULK)]
+        )
     with sqlite3.connect(folder / "destination.db") as db:
         db.execute("CREATE TABLE contacts (code VARCHAR(10) PRIMARY KEY, name VARCHAR(10))")
+        db.execute("CREATE TABLE bulk_copy (code TEXT PRIMARY KEY, name TEXT)")
     for name, file in (("SqlSource", "source.db"), ("SqlDestination", "destination.db")):
         body = {"name": name, "kind": "sql", "settings": {"url": f"sqlite:///{folder / file}"}}
         assert api.post("/connections", json=body).status_code == 201
@@ -493,6 +506,24 @@ def test_dry_run_records_changes(api: httpx.Client, sql_project: SqlProject) -> 
     [change] = changes.json()["changes"]
     assert (change["action"], change["record"]) == ("update", "(code):(B)")
     assert change["differences"] == {"name": ["Bob", "Robert"]}
+
+
+def test_a_long_run_answers_at_once_and_can_be_cancelled(
+    api: httpx.Client, sql_project: SqlProject
+) -> None:
+    bulk = project("Bulk", "SqlLinks", entities=("bulk", "bulk_copy"))
+    assert api.post("/projects", json=bulk).status_code == 201
+    started = api.post("/projects/Bulk/runs")
+    assert started.status_code == 202, started.text
+    assert started.json()["status"] == "Running"  # answered before the run ended
+    execution = started.json()["id"]
+    assert "already running" in error_of(api.post("/projects/Bulk/runs"), 409)
+    asked = api.post(f"/executions/{execution}/cancel")
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["cancel_requested"] is True
+    run = finished(api, execution)
+    assert run["status"] == "Cancelled", run
+    assert run["steps"][0]["counts"]["read"] < BULK
 
 
 def test_run_answers_409_while_running_and_cancel_asks_to_stop(
