@@ -1,7 +1,7 @@
 """Finding rows by key values, many at a time: the IN queries writes, deletes, lookups share.
 
-Key values are compared in two forms: as the column stores them (bound into the query) and
-as they read back (`ColumnValues.normal`), which is what rows returned are matched on, so a
+Key values come in two forms: as the column stores them (`stored_form`, bound into the
+query) and as they read back (`read_form`), which is what returned rows are matched on, so a
 key given as the text '42' finds the integer 42 and a naive datetime finds its UTC instant.
 Large inputs are split into chunks that stay under every database's parameter limit.
 """

@@ -7,6 +7,10 @@ read. Resuming compares (cursor, key...) as a tuple, written out as `c > :c OR (
 rows sharing the last cursor value but not yet read still come, the last row read does not
 come again. Rows whose cursor is NULL sort first, so that a watermark taken among them is
 meaningful too. A table without a cursor is read in key order and its watermark is `{}`.
+What the cursor must guarantee: a change made after a read gets a cursor value at or after
+the last one read, and a row given exactly that value gets a larger key (new rows of an
+increasing key do). A row changed to an equal cursor value with a smaller key is not seen
+until its next change: cursors should grow with every change (a sequence, a fine timestamp).
 
 The query is executed once with `yield_per`, which streams rows from a server-side cursor
 where the driver has one: memory stays flat whatever the table's size.
@@ -29,7 +33,7 @@ from commonground.integration.contracts import Batch, ReadRequest, SchemaError, 
 
 
 @dataclass(frozen=True)
-class Output:
+class _Output:
     """One field of the records a read returns: a column of the table or of a lookup's row."""
 
     name: str
@@ -69,21 +73,21 @@ def read_batches(conn: Connection, catalog: Catalog, request: ReadRequest) -> It
 
 def _outputs(
     conn: Connection, catalog: Catalog, spec: TableSpec, fields: Sequence[str] | None
-) -> tuple[FromClause, list[Output], list[ColumnElement[Any]]]:
+) -> tuple[FromClause, list[_Output], list[ColumnElement[Any]]]:
     """What each record holds; the table joined to the rows its `lookup.key` fields read,
     and those fields' columns (selected after the table's own)."""
     columns = list(spec.columns.values())
     if fields is None:
-        return spec.table, [Output(c.name, c, i) for i, c in enumerate(columns)], []
+        return spec.table, [_Output(c.name, c, i) for i, c in enumerate(columns)], []
     source: FromClause = spec.table
     joined: dict[str, tuple[FromClause, TableSpec]] = {}
-    outputs: list[Output] = []
+    outputs: list[_Output] = []
     selected: list[ColumnElement[Any]] = []
     for name in fields:
         lookup, dot, key = name.partition(".")
         if not dot:
             found = spec.require(name)
-            outputs.append(Output(found.name, found, columns.index(found)))
+            outputs.append(_Output(found.name, found, columns.index(found)))
             continue
         reference = spec.references.get(lookup.lower())
         if reference is None:
@@ -96,7 +100,7 @@ def _outputs(
             joined[lookup.lower()] = (alias, target)
         via, target = joined[lookup.lower()]
         values = target.require(key)
-        outputs.append(Output(name, values, len(columns) + len(selected)))
+        outputs.append(_Output(name, values, len(columns) + len(selected)))
         selected.append(via.c[values.name].label(name))
     return source, outputs, selected
 
