@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +234,9 @@ def links(api: httpx.Client) -> str:
 
 
 def test_project_lifecycle_and_list_columns(api: httpx.Client, links: str) -> None:
+    spaced = api.post("/projects", json=project("Two words", links))
+    assert spaced.headers["location"].endswith("/integration/projects/Two%20words")
+    assert api.get("/projects/Two words").json()["name"] == "Two words"
     created = api.post("/projects", json=project("Alpha", links, description="first"))
     assert created.status_code == 201, created.text
     assert created.headers["location"].endswith("/integration/projects/Alpha")
@@ -274,7 +278,9 @@ def test_schedule_sets_the_next_sync(api: httpx.Client, links: str) -> None:
     every_hour = {"every": 1, "unit": "hours", "start": "2026-01-01T00:00:00Z"}
     saved = api.put("/projects/Timed/schedule", json=every_hour)
     assert saved.status_code == 200, saved.text
-    assert saved.json()["next_sync"].endswith(":00:00Z") or "+00:00" in saved.json()["next_sync"]
+    upcoming = datetime.fromisoformat(saved.json()["next_sync"])
+    assert (upcoming.minute, upcoming.second, upcoming.utcoffset()) == (0, 0, timedelta(0))
+    assert datetime.now(UTC) < upcoming <= datetime.now(UTC) + timedelta(hours=1)
     [row] = [p for p in api.get("/projects").json() if p["name"] == "Timed"]
     assert row["next_sync"] == saved.json()["next_sync"]
     assert api.get("/projects/Timed").json()["schedule"]["unit"] == "hours"

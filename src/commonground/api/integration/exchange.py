@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import yaml
 from starlette.concurrency import run_in_threadpool
@@ -58,7 +59,7 @@ class Handlers:
 
 def location(request: Request, path: str) -> dict[str, str]:
     """A Location header for a resource under the integration root."""
-    return {"Location": str(request.base_url).rstrip("/") + f"{BASE}/{path}"}
+    return {"Location": str(request.base_url).rstrip("/") + f"{BASE}/{quote(path)}"}
 
 
 async def json_object(request: Request, what: str) -> dict[str, Any]:
