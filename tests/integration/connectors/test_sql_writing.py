@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from commonground.integration.connectors.sql import SqlConnector
 from commonground.integration.contracts import ReadRequest, RecordStatus, WriteMode, WriteOutcome
-from tests.integration.connectors.conftest import Shop
+from tests.integration.connectors.conftest import Shop, SqlDatabase
 
 INSERTED, UPDATED, UNCHANGED = RecordStatus.INSERTED, RecordStatus.UPDATED, RecordStatus.UNCHANGED
 FAILED, DELETED = RecordStatus.FAILED, RecordStatus.DELETED
@@ -253,3 +254,44 @@ def test_delete_stays_within_an_organization(shop: Shop) -> None:
     assert connector.delete("customers", [{"number": "C001"}], "south").statuses == [DELETED]
     with shop.db.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(shop.customers)).scalar() == 0
+
+
+def test_every_kind_reads_back_as_written_and_then_counts_as_unchanged(sql_db: SqlDatabase) -> None:
+    metadata = sql_db.metadata()
+    columns = [
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("small", sa.SmallInteger),
+        sa.Column("ratio", sa.Float),
+        sa.Column("price", sa.Numeric(8, 3)),
+        sa.Column("flag", sa.Boolean),
+        sa.Column("day", sa.Date),
+        sa.Column("moment", sa.DateTime(timezone=True)),
+        sa.Column("memo", sa.Text),
+    ]
+    if sql_db.backend != "sqlite":  # SQLite has no GUID type: SQLAlchemy stores text
+        columns.append(sa.Column("guid", sa.Uuid))
+    sa.Table("kinds", metadata, *columns)
+    metadata.create_all(sql_db.engine)
+    connector = sql_db.connector()
+    record: dict[str, Any] = {
+        "id": 2**40,
+        "small": -7,
+        "ratio": 0.25,
+        "price": Decimal("12.345"),
+        "flag": True,
+        "day": date(2024, 2, 29),
+        "moment": datetime(2024, 6, 1, 9, 30, tzinfo=timezone(timedelta(hours=-4))),
+        "memo": "é" * 1000,
+    }
+    if sql_db.backend != "sqlite":
+        record["guid"] = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    written = connector.write("kinds", [record], ["id"], WriteMode.UPSERT)
+    assert written.statuses == [INSERTED]
+    [batch] = list(connector.read(ReadRequest("kinds")))
+    assert batch.records == [{**record, "moment": datetime(2024, 6, 1, 13, 30, tzinfo=UTC)}]
+    assert batch.stamps == written.stamps
+    again = connector.write("kinds", [record], ["id"], WriteMode.UPSERT)
+    assert again.statuses == [UNCHANGED]
+    refused = connector.write("kinds", [{"id": 1, "small": 40000}], ["id"], WriteMode.UPSERT)
+    assert refused.failures[0].field == "small"
+    assert "16-bit" in refused.failures[0].message
