@@ -147,6 +147,7 @@ def catalog_tables(schema: str | None) -> MetaData:
         Column("entity", String(200), primary_key=True),
         Column("record_key", String(400), primary_key=True),
         Column("stamp", String(64), nullable=False),
+        Column("origin", String(300), nullable=False),  # "connection/entity" values came from
     )
     Table(
         "leases",

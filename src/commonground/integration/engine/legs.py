@@ -44,6 +44,11 @@ class Side:
     key: list[str]
     organization: str | None
 
+    @property
+    def address(self) -> str:
+        """`connection/entity`: where records come from or go to, for echo checks."""
+        return f"{self.connection}/{self.entity.name}"
+
 
 @dataclass(frozen=True)
 class LegJob:
@@ -90,7 +95,7 @@ class LegRunner:
         """Every batch of the source, then the final counts."""
         job = self.job
         since = None if job.full else self.state.watermark(job.project, job.task, job.leg)
-        fields = list(dict.fromkeys([*job.plan.source_fields(), *job.source.key]))
+        fields = list(dict.fromkeys([*job.plan.read_fields(), *job.source.key]))
         request = ReadRequest(
             entity=job.source.entity.name,
             fields=None if job.query else fields,
@@ -114,6 +119,7 @@ class LegRunner:
             records = self._without_echoes(records, batch.stamps)
         if job.query:
             records = run_advanced_query(job.query, records, job.task)
+        job.plan.fill_related(records, job.source.connector.fetch)
         errors: list[FailedRecord] = []
         mapped = job.plan.apply(records)
         dest = job.destination
@@ -186,7 +192,12 @@ class LegRunner:
         job = self.job
         keys = [key_text(r, job.source.key) for r in records]
         written = self.state.stamps(job.source.connection, job.source.entity.name, keys)
-        kept = [r for r, k, s in zip(records, keys, stamps, strict=True) if written.get(k) != s]
+        going_to = job.destination.address
+        kept = [
+            r
+            for r, k, s in zip(records, keys, stamps, strict=True)
+            if written.get(k) != (s, going_to)
+        ]
         self.counts.unchanged += len(records) - len(kept)
         return kept
 
@@ -234,6 +245,10 @@ class LegRunner:
                 self.state.save_watermark(conn, job.project, job.task, job.leg, batch.watermark)
                 if stamps:
                     self.state.remember(
-                        conn, job.destination.connection, job.destination.entity.name, stamps
+                        conn,
+                        job.destination.connection,
+                        job.destination.entity.name,
+                        stamps,
+                        origin=job.source.address,
                     )
         self.progress(StepProgress(job.task, job.step, self.counts))

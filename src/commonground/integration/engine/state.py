@@ -1,5 +1,7 @@
 """What the engine remembers between runs: watermarks per task leg, and the stamps of records
-it wrote (so the reverse task of a two-way flow does not send them back: no echoes)."""
+it wrote with the connection and entity their values came from. A task reading such a record
+back unchanged and about to send it to that same place would send an echo, so it skips it;
+a record on its way elsewhere (the second leg through the hub) flows on."""
 
 from __future__ import annotations
 
@@ -77,26 +79,33 @@ class RunState:
             ).first()
         return found is not None
 
-    def stamps(self, connection: str, entity: str, keys: Sequence[str]) -> dict[str, str]:
-        """The stamps the integrator last wrote for these record keys."""
+    def stamps(
+        self, connection: str, entity: str, keys: Sequence[str]
+    ) -> dict[str, tuple[str, str]]:
+        """(stamp, origin) the integrator last wrote for these record keys."""
         s = self.sync
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, str]] = {}
         with self.db.engine.connect() as conn:
             for start in range(0, len(keys), CHUNK):
                 chunk = list(keys[start : start + CHUNK])
                 rows = conn.execute(
-                    select(s.c.record_key, s.c.stamp)
+                    select(s.c.record_key, s.c.stamp, s.c.origin)
                     .where(s.c.connection == connection)
                     .where(s.c.entity == entity)
                     .where(s.c.record_key.in_(chunk))
                 )
-                found.update((r.record_key, r.stamp) for r in rows)
+                found.update((r.record_key, (r.stamp, r.origin)) for r in rows)
         return found
 
     def remember(
-        self, conn: Connection, connection: str, entity: str, stamps: dict[str, str]
+        self,
+        conn: Connection,
+        connection: str,
+        entity: str,
+        stamps: dict[str, str],
+        origin: str,
     ) -> None:
-        """Store the stamps of records just written (inside the caller's transaction)."""
+        """Store the stamps of records just written from `origin` (in the caller's transaction)."""
         s = self.sync
         keys = list(stamps)
         for start in range(0, len(keys), CHUNK):
@@ -111,7 +120,13 @@ class RunState:
             conn.execute(
                 insert(s),
                 [
-                    {"connection": connection, "entity": entity, "record_key": k, "stamp": v}
+                    {
+                        "connection": connection,
+                        "entity": entity,
+                        "record_key": k,
+                        "stamp": v,
+                        "origin": origin,
+                    }
                     for k, v in stamps.items()
                 ],
             )
