@@ -295,3 +295,12 @@ def test_every_kind_reads_back_as_written_and_then_counts_as_unchanged(sql_db: S
     refused = connector.write("kinds", [{"id": 1, "small": 40000}], ["id"], WriteMode.UPSERT)
     assert refused.failures[0].field == "small"
     assert "16-bit" in refused.failures[0].message
+
+
+def test_delete_without_returning_finds_the_rows_first(shop: Shop) -> None:
+    shop.insert(shop.customers, [customer(i) for i in range(2)])
+    connector = shop.db.connector()
+    connector.database.engine.dialect.delete_returning = False  # as on MySQL proper
+    outcome = connector.delete("customers", [{"number": "C000"}, {"number": "C005"}])
+    assert outcome.statuses == [DELETED, UNCHANGED]
+    assert set(by_number(shop)) == {"C001"}
