@@ -493,12 +493,6 @@ def test_run_in_the_background_then_drill_into_errors(
     assert (rerun["status"], rerun["upserts"], rerun["errors"]) == ("Completed", 1, 0), rerun
 
 
-@pytest.mark.xfail(
-    reason="the engine cannot store a dry run's previews of SQL records: their field names are "
-    "SQLAlchemy quoted_name (a str subclass) and orjson refuses them as keys in "
-    "History.add_previews ('Dict key must be str'); the run ends Error with that message",
-    strict=False,
-)
 def test_dry_run_records_changes(api: httpx.Client, sql_project: SqlProject) -> None:
     sql_project.execute("UPDATE people SET name = 'Robert' WHERE code = 'B'")
     started = api.post(f"/projects/{sql_project.name}/runs", json={"full": True, "dry_run": True})

@@ -8,7 +8,6 @@ retention period (45 days by default) and then purged.
 from __future__ import annotations
 
 import builtins
-
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -221,7 +220,9 @@ class History:
                     "step": step,
                     "action": p["action"],
                     "record": p["record"],
-                    "differences": orjson.dumps(p["differences"], default=str).decode(),
+                    "differences": orjson.dumps(
+                        p["differences"], default=str, option=orjson.OPT_NON_STR_KEYS
+                    ).decode(),
                 }
                 for p in previews
             ],
