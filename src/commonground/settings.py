@@ -70,6 +70,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Base URL of the admin pages, used in links sent by mail.",
     ),
     Setting(
+        "scheduler",
+        "COMMONGROUND_SCHEDULER",
+        "on",
+        "Whether `commonground serve` fires scheduled integration projects (on/off); safe "
+        "with several workers and processes, each schedule fires once.",
+    ),
+    Setting(
         "batch_size",
         "COMMONGROUND_BATCH_SIZE",
         "5000",

@@ -1,11 +1,17 @@
-"""The app as uvicorn builds it in each worker process, from the settings in the environment."""
+"""The app as uvicorn builds it in each worker process, from the settings in the environment.
+
+Each worker also runs the scheduler (unless COMMONGROUND_SCHEDULER=off); schedules are
+claimed in the catalog, so several workers fire each occurrence once.
+"""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from commonground.api.app import ApiSettings, create_app
 from commonground.integration.integrator import Integrator
+from commonground.integration.scheduler import Scheduler
 from commonground.service.environments import Environments
 from commonground.settings import home_path, setting
 
@@ -16,8 +22,12 @@ def app_from_settings() -> Any:
     environments = Environments(home=home, database_url=database_url)
     limit = setting("rate_limit") or "6000/300"
     count, _, window = limit.partition("/")
+    integrator = Integrator(home=home, database_url=database_url)
+    if (setting("scheduler") or "on").lower() in ("on", "1", "true", "yes"):
+        scheduler = Scheduler(integrator)
+        threading.Thread(target=scheduler.run_forever, name="scheduler", daemon=True).start()
     return create_app(
         environments,
         ApiSettings(requests_per_window=int(count), window_seconds=float(window or 300)),
-        Integrator(home=home, database_url=database_url),
+        integrator,
     )
