@@ -84,6 +84,8 @@ def project(
             select.append(prop)
             readers[prop] = _reader(prop, entity.kinds[prop])
     select += [_property(entity, e) for e in extra]
+    if not select:  # only related fields: an empty $select would be invalid
+        select = list(entity.key)
     return Projection(
         None if fields is None else tuple(dict.fromkeys(select)),
         {k: tuple(dict.fromkeys(v)) for k, v in expand.items()},
