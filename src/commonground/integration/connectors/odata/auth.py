@@ -44,9 +44,7 @@ class ClientCredentialsAuth(httpx.Auth):
         self._renew_at = 0.0
         self._lock = threading.Lock()
 
-    def sync_auth_flow(
-        self, request: httpx.Request
-    ) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Send the request with a token; on 401 with a cached token, renew it and resend."""
         fresh = False
         with self._lock:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -56,7 +56,9 @@ class ServiceError(ConnectorError):
 class ODataHttp:
     """An httpx client for one service, with retries and error translation."""
 
-    def __init__(self, settings: ODataSettings, sleep: Any = time.sleep) -> None:
+    def __init__(
+        self, settings: ODataSettings, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.settings = settings
         self.root = settings.root
         self.auth: ClientCredentialsAuth | None = None
@@ -64,7 +66,7 @@ class ODataHttp:
             self.auth = ClientCredentialsAuth(
                 settings.token_url, settings.client_id, settings.client_secret, settings.scope
             )
-        self._sleep = sleep
+        self.sleep = sleep  # how retries wait (tests record the waits instead)
         self.client = httpx.Client(
             base_url=self.root,
             timeout=settings.timeout,
@@ -86,7 +88,7 @@ class ODataHttp:
             stop=stop_after_attempt(self.settings.max_retries + 1),
             wait=self._wait,
             retry=retry_if_exception_type(_RetryableError),
-            sleep=self._sleep,
+            sleep=self.sleep,
             reraise=True,
         )
         try:
