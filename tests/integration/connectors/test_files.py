@@ -293,3 +293,9 @@ def test_unreadable_file_is_a_connector_error(
     connector = connect(tmp_path)
     with pytest.raises(ConnectorError, match="line 2"):
         connector.describe("broken")
+
+
+def test_no_stamps_when_nobody_needs_them(items: FilesConnector) -> None:
+    batches = read_all(items, stamps=False)
+    assert all(b.stamps is None for b in batches)
+    assert len(records(batches)) == 3

@@ -15,6 +15,7 @@ repeated whole.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from commonground.integration.connectors.files.datafile import DataFile, Record
@@ -30,19 +31,29 @@ SortKey = tuple[Any, ...]
 def read_batches(
     data: DataFile, request: ReadRequest, key: Sequence[str], cursor: str | None
 ) -> Iterator[Batch]:
-    """The batches of one read request (see the module docstring)."""
+    """The batches of one read request (see the module docstring).
+
+    Stamps are hashes of whole rows, computed only when the request wants them or when they
+    break ties of a cursor without a key.
+    """
     fields = data.names(request.fields) if request.fields is not None else None
     predicate = compile_filter(data.entity, data.columns, request.filter)
+    key_names = data.names(key) if key else []
+    hashed = request.stamps or (cursor is not None and not key_names)
     stamped = (
-        (record, fingerprint(record))
+        (record, fingerprint(record) if hashed else "")
         for _row, record in data.records()
         if predicate is None or predicate(record)
     )
     size = max(1, request.batch_size)
     if cursor is None:
-        return _whole(data, stamped, fields, request.since, size)
-    order = _Order(data, data.names([cursor])[0], data.names(key) if key else [])
-    return _by_cursor(order, stamped, fields, request.since, size)
+        batches = _whole(data, stamped, fields, request.since, size)
+    else:
+        order = _Order(data, data.names([cursor])[0], key_names)
+        batches = _by_cursor(order, stamped, fields, request.since, size)
+    if request.stamps:
+        return batches
+    return (replace(batch, stamps=None) for batch in batches)
 
 
 def _whole(

@@ -61,10 +61,12 @@ class SetReader:
         self.cursor = cursor
         self.page_size = page_size
         self.name = entity.info.name
+        self.with_stamps = True
 
     def read(self, request: ReadRequest) -> Iterator[Batch]:
         """The batches of one read request."""
         since = request.since or {}
+        self.with_stamps = request.stamps
         size = max(1, min(request.batch_size, self.page_size))
         if "delta" in since:
             return self._delta(request, str(since["delta"]), since, size)
@@ -255,8 +257,9 @@ class SetReader:
             if keep is not None and not keep(self._typed_row(row)):
                 continue
             records.append(record)
-            stamps.append(stamp_of(row, record))
-        return Batch(records, dict(mark), stamps)
+            if self.with_stamps:
+                stamps.append(stamp_of(row, record))
+        return Batch(records, dict(mark), stamps if self.with_stamps else None)
 
     def _typed_row(self, row: Row) -> dict[str, Any]:
         return {
