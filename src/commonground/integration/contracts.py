@@ -84,7 +84,8 @@ class ReadRequest:
     `fields` None means every field. `filter` is an OData `$filter` expression (the per-task
     source filter) that the connector applies at the source; a connector that cannot parse it
     raises FilterError. `since` None means a full read. `organization` restricts the read to one
-    organization when the entity has an organization field.
+    organization when the entity has an organization field. `stamps` False tells a connector
+    that computes stamps (a hash of each row) that nobody needs them for this read.
     """
 
     entity: str
@@ -93,6 +94,7 @@ class ReadRequest:
     since: Watermark | None = None
     organization: str | None = None
     batch_size: int = 5000
+    stamps: bool = True
 
 
 @dataclass

@@ -22,6 +22,7 @@ from commonground.integration.contracts import (
     RecordStatus,
     WriteMode,
 )
+from commonground.integration.engine.prefetch import Prefetch
 from commonground.integration.engine.preview import preview_batch
 from commonground.integration.engine.progress import ProgressListener, StepProgress
 from commonground.integration.engine.state import RunState, key_text
@@ -96,6 +97,7 @@ class LegRunner:
         job = self.job
         since = None if job.full else self.state.watermark(job.project, job.task, job.leg)
         fields = list(dict.fromkeys([*job.plan.read_fields(), *job.source.key]))
+        check_echoes = self.state.has_stamps(job.source.connection, job.source.entity.name)
         request = ReadRequest(
             entity=job.source.entity.name,
             fields=None if job.query else fields,
@@ -103,12 +105,13 @@ class LegRunner:
             since=since,
             organization=job.source.organization,
             batch_size=job.batch_size,
+            stamps=check_echoes,
         )
-        check_echoes = self.state.has_stamps(job.source.connection, job.source.entity.name)
-        for batch in job.source.connector.read(request):
-            if not self.keep_going():
-                raise RunCancelledError
-            self._batch(batch, check_echoes)
+        with Prefetch(lambda: job.source.connector.read(request)) as batches:
+            for batch in batches:
+                if not self.keep_going():
+                    raise RunCancelledError
+                self._batch(batch, check_echoes)
         return self.counts
 
     def _batch(self, batch: Batch, check_echoes: bool) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from commonground.integration.connectors.shared import fingerprint
 from commonground.integration.connectors.sql.discovery import Catalog, TableSpec
 from commonground.integration.connectors.sql.filters import compile_filter
-from commonground.integration.connectors.sql.values import ColumnValues, to_json
+from commonground.integration.connectors.sql.values import CONVERTED_KINDS, ColumnValues, to_json
 from commonground.integration.contracts import Batch, ReadRequest, SchemaError, Watermark
 
 
@@ -57,18 +57,58 @@ def read_batches(conn: Connection, catalog: Catalog, request: ReadRequest) -> It
     positions = [columns.index(c) for c in order] if spec.cursor else []
     # Closed explicitly, also when the caller stops early: a server-side cursor left open
     # would hold its transaction until garbage collection.
+    shape = _RecordShape(columns, outputs)
     with conn.execution_options(yield_per=request.batch_size).execute(statement) as result:
         for rows in result.partitions():
-            records, stamps = [], []
-            for row in rows:
-                full = {c.name: c.from_column(row[i]) for i, c in enumerate(columns)}
-                stamps.append(fingerprint(full))
-                records.append({o.name: o.values.from_column(row[o.position]) for o in outputs})
+            records = shape.records(rows)
+            stamps = shape.stamps(rows) if request.stamps else None
             last = rows[-1]
             watermark: Watermark = {
                 columns[i].name: to_json(columns[i].from_column(last[i])) for i in positions
             }
             yield Batch(records=records, watermark=watermark, stamps=stamps)
+
+
+class _RecordShape:
+    """Turns selected rows into records and stamps, converting only columns that need it.
+
+    Most columns come from the driver already as the contract's values (text, numbers,
+    dates); only datetimes, booleans and GUIDs are converted, so the common row becomes a
+    record with one `dict(zip(...))`.
+    """
+
+    def __init__(self, columns: list[ColumnValues], outputs: list[_Output]) -> None:
+        self.names = [o.name for o in outputs]
+        self.positions = [o.position for o in outputs]
+        self.plain = self.positions == list(range(len(outputs)))
+        self.converted = [
+            (i, o.values.from_column)
+            for i, o in enumerate(outputs)
+            if o.values.kind in CONVERTED_KINDS
+        ]
+        self.columns = columns
+
+    def records(self, rows: Sequence[Any]) -> list[dict[str, Any]]:
+        """The records of selected rows (the table's columns come first in each row)."""
+        names = self.names
+        if self.plain:  # the wanted fields are the row's leading columns: zip stops there
+            records = [dict(zip(names, row)) for row in rows]  # noqa: B905
+        else:
+            positions = self.positions
+            records = [dict(zip(names, [row[p] for p in positions], strict=True)) for row in rows]
+        for i, convert in self.converted:
+            name = names[i]
+            for record in records:
+                record[name] = convert(record[name])
+        return records
+
+    def stamps(self, rows: Sequence[Any]) -> list[str]:
+        """A stamp of each row as a whole (all of the table's columns)."""
+        columns = self.columns
+        return [
+            fingerprint({c.name: c.from_column(row[i]) for i, c in enumerate(columns)})
+            for row in rows
+        ]
 
 
 def _outputs(

@@ -115,6 +115,10 @@ class ColumnValues:
         return value
 
 
+CONVERTED_KINDS = frozenset({ValueKind.DATETIME, ValueKind.BOOLEAN, ValueKind.GUID})
+"""Kinds whose stored values `from_column` changes; every other kind comes as it is."""
+
+
 def to_json(value: Any) -> Any:
     """A plain value in a form JSON keeps (dates, decimals and GUIDs as text)."""
     if isinstance(value, datetime | date):
