@@ -209,12 +209,17 @@ def test_parquet_refuses_values_that_do_not_fit(
     connector = connect(tmp_path)
     outcome = connector.write(
         "items",
-        [{"Code": "A1", "Qty": "many"}, {"Code": "B2", "Qty": 4}],
+        [
+            {"Code": "A1", "Qty": "many"},
+            {"Code": "B2", "Qty": 4},
+            {"Code": "C3", "Price": Decimal("1.125")},  # more places than the column keeps
+        ],
         ["Code"],
         WriteMode.UPSERT,
     )
-    assert outcome.statuses == [RecordStatus.FAILED, RecordStatus.UPDATED]
-    assert outcome.failures[0].field == "Qty"
+    assert outcome.statuses == [RecordStatus.FAILED, RecordStatus.UPDATED, RecordStatus.FAILED]
+    assert [f.field for f in outcome.failures] == ["Qty", "Price"]
+    assert "does not fit" in outcome.failures[1].message
 
 
 def test_insert_and_update_modes(items: FilesConnector) -> None:

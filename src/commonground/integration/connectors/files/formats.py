@@ -54,6 +54,16 @@ class Table:
     kinds: dict[str, ValueKind] | None = None  # declared by the file (Parquet), else inferred
     schema: pa.Schema | None = field(default=None, repr=False)
 
+    def check(self, column: str, value: Any) -> None:
+        """Refuse (ValueError) a value the file's declared column type cannot hold."""
+        if self.schema is None or column not in self.schema.names or value is None:
+            return
+        data_type = self.schema.field(column).type
+        try:
+            pa.array([value], type=data_type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+            raise ValueError(f"does not fit the file's {data_type} column ({exc})") from None
+
 
 class FileFormat(Protocol):
     """How one format reads and writes a whole file."""

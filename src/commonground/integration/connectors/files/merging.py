@@ -23,7 +23,7 @@ from typing import Any
 
 from commonground.integration.connectors.files.columns import Column, kind_of_value
 from commonground.integration.connectors.files.datafile import DataFile, Record
-from commonground.integration.connectors.files.formats import FileFormat, Row
+from commonground.integration.connectors.files.formats import FileFormat, Row, Table
 from commonground.integration.connectors.shared import fingerprint
 from commonground.integration.contracts import (
     ConnectorError,
@@ -43,10 +43,13 @@ class _Layout:
 
     columns: list[Column]
     typed: bool
+    previous: Table | None
 
     @classmethod
     def of(cls, data: DataFile | None, file_format: FileFormat) -> _Layout:
-        return cls(list(data.columns) if data else [], file_format.typed)
+        return cls(
+            list(data.columns) if data else [], file_format.typed, data.table if data else None
+        )
 
     def name(self, given: str, value: Any) -> str:
         """The column a field fills, added (with the kind of its value) when new."""
@@ -62,11 +65,14 @@ class _Layout:
         """A given value as its column's kind (ValueError only for typed formats)."""
         column = next(c for c in self.columns if c.name == name)
         try:
-            return column.convert(value)
+            converted = column.convert(value)
         except ValueError:
             if self.typed:
                 raise
             return value
+        if self.previous is not None:
+            self.previous.check(name, converted)
+        return converted
 
     @property
     def names(self) -> list[str]:
