@@ -114,6 +114,18 @@ def test_upsert_inserts_updates_and_skips_unchanged(connect: Callable[..., OData
     assert again.statuses == [RecordStatus.UPDATED]
     assert again.stamps is not None
     assert again.stamps[0]
+    insert = connector.write(
+        "Accounts",
+        [account("U1", "Not again"), account("U4", "Four")],
+        ["AccountId"],
+        WriteMode.INSERT,
+    )
+    assert insert.statuses == [RecordStatus.UNCHANGED, RecordStatus.INSERTED]
+    missing = connector.write(
+        "Accounts", [{"AccountId": "U9", "FullName": "Nine"}], ["AccountId"], WriteMode.UPDATE
+    )
+    assert missing.statuses == [RecordStatus.FAILED]
+    assert "U9" in missing.failures[0].message
     read = connector.read(ReadRequest("Accounts", fields=["AccountId", "FullName"]))
     found = {
         r["AccountId"]: (r["FullName"], s)

@@ -23,6 +23,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from commonground.integration.connectors.odata.auth import ClientCredentialsAuth
 from commonground.integration.connectors.odata.settings import ODataSettings
+from commonground.integration.connectors.odata.values import JSON_TYPE
 from commonground.integration.contracts import (
     AuthenticationFailedError,
     ConnectionFailedError,
@@ -70,7 +71,7 @@ class ODataHttp:
         self.client = httpx.Client(
             base_url=self.root,
             timeout=settings.timeout,
-            headers={"Accept": "application/json", "OData-Version": "4.0", **settings.headers},
+            headers={"Accept": JSON_TYPE, "OData-Version": "4.0", **settings.headers},
             auth=self.auth,
         )
 

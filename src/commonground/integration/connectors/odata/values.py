@@ -1,7 +1,8 @@
 """Values across the wire: JSON bodies and URL literals out, typed plain values in.
 
-Outgoing decimals travel as strings under `IEEE754Compatible=true` (the OData way to keep
-every digit, which a JSON number parsed as a double would lose), instants as ISO 8601 in UTC.
+Decimals and 64-bit integers travel as strings under `IEEE754Compatible=true`, both ways (the
+OData way to keep every digit, which a JSON number parsed as a double would lose); instants
+go as ISO 8601 in UTC.
 Incoming values are typed by the property's kind with the same conversion the files
 connector uses (`files.columns.Column`), so both connectors hand the engine identical values.
 """

@@ -192,7 +192,7 @@ class SetWriter:
                 self._one_by_one(changes, statuses, stamps, failures)
                 return
             for position, answer in refused.items():
-                failures.append(_failure(position, answer))
+                failures.append(self._failure(position, answer))
             changes = [c for c in changes if c.position not in refused]
 
     def _one_by_one(
@@ -206,7 +206,7 @@ class SetWriter:
             if answer is not None and answer["status"] < 400:
                 self._done(change, answer, statuses, stamps)
             else:
-                failures.append(_failure(change.position, answer))
+                failures.append(self._failure(change.position, answer))
 
     @staticmethod
     def _done(
@@ -241,7 +241,7 @@ class SetWriter:
         response = self.http.send(
             "POST",
             "$batch",
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            headers={"Content-Type": "application/json"},
             content=orjson.dumps({"requests": requests}),
         )
         try:
@@ -287,8 +287,13 @@ class SetWriter:
                 elif 200 <= status < 300:
                     statuses[position] = RecordStatus.DELETED
                 else:
-                    failures.append(_failure(position, answer))
+                    failures.append(self._failure(position, answer))
         return WriteOutcome(statuses, sorted(failures, key=lambda f: f.position))
+
+    def _failure(self, position: int, answer: dict[str, Any] | None) -> RecordFailure:
+        """A record's failure as the service explained it, secrets masked."""
+        failure = _failure(position, answer)
+        return RecordFailure(failure.position, failure.field, self.http.mask(failure.message))
 
 
 class _RecordError(Exception):
