@@ -21,6 +21,7 @@ is repeated rather than resumed at a position that skips records.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -68,12 +69,16 @@ class SetReader:
         since = request.since or {}
         self.with_stamps = request.stamps
         size = max(1, min(request.batch_size, self.page_size))
-        if "delta" in since:
-            return self._delta(request, str(since["delta"]), since, size)
-        if self.entity.info.change_tracking and "cursor" not in since:
-            usable, keep = self._tracking_filter(request)
-            if usable:
-                return self._track(request, keep, size)
+        tracking = self.entity.info.change_tracking or "delta" in since
+        usable, keep = self._tracking_filter(request) if tracking else (False, None)
+        if usable and ("delta" in since or "cursor" not in since):
+            shape = project(
+                self.entity, request.fields, self.target, _named_in(self.entity, request.filter)
+            )
+            headers = {"Prefer": f"odata.track-changes,odata.maxpagesize={size}"}
+            if "delta" in since:
+                return self._pages(str(since["delta"]), None, headers, shape, keep, since, size)
+            return self._pages(self.name, shape.params, headers, shape, keep, {}, size)
         if self.cursor is not None:
             return self._by_cursor(request, since, size)
         return self._full(request, since, size)
@@ -81,7 +86,11 @@ class SetReader:
     # -- change tracking ---------------------------------------------------------------------
 
     def _tracking_filter(self, request: ReadRequest) -> tuple[bool, Predicate | None]:
-        """Whether tracking can serve the request, and the filter then evaluated here."""
+        """Whether tracking can serve the request, and the filter then evaluated here.
+
+        A delta watermark the request cannot use (its fields or filter changed) starts over
+        with a read that does not track.
+        """
         if any("." in f for f in request.fields or []):
             return False, None
         columns = [Column(name, kind) for name, kind in self.entity.kinds.items()]
@@ -89,19 +98,6 @@ class SetReader:
             return True, compile_filter(self.name, columns, request.filter)
         except FilterError:
             return False, None  # a path through a lookup: let the service evaluate it
-
-    def _track(self, request: ReadRequest, keep: Predicate | None, size: int) -> Iterator[Batch]:
-        shape = project(self.entity, request.fields, self.target)
-        headers = {"Prefer": f"odata.track-changes,odata.maxpagesize={size}"}
-        return self._pages(self.name, shape.params, headers, shape, keep, {}, size)
-
-    def _delta(
-        self, request: ReadRequest, link: str, since: Watermark, size: int
-    ) -> Iterator[Batch]:
-        _usable, keep = self._tracking_filter(request)
-        shape = project(self.entity, request.fields, self.target)
-        headers = {"Prefer": f"odata.track-changes,odata.maxpagesize={size}"}
-        return self._pages(link, None, headers, shape, keep, since, size)
 
     def _pages(
         self,
@@ -265,6 +261,14 @@ class SetReader:
         return {
             n: Column(n, k).convert(row.get(n)) for n, k in self.entity.kinds.items() if n in row
         }
+
+
+def _named_in(entity: EntitySet, text: str | None) -> list[str]:
+    """The properties a filter text names (to select them when the filter is applied here)."""
+    if not text:
+        return []
+    words = {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)}
+    return [name for name in entity.kinds if name.lower() in words]
 
 
 def _rows(body: dict[str, Any]) -> list[Row]:
