@@ -277,6 +277,13 @@ def test_lookups_bind_resolve_and_fetch(connect: Callable[..., ODataConnector]) 
         WriteMode.UPSERT,
     )
     assert unchanged.statuses == [RecordStatus.UNCHANGED]
+    unbound = connector.write(
+        "Accounts", [{"AccountId": "L1", "AccountGroup": None}], ["AccountId"], WriteMode.UPSERT
+    )
+    assert unbound.statuses == [RecordStatus.UPDATED]
+    assert connector.fetch("Accounts", [linked], ["AccountGroup"]) == {
+        linked: {"AccountGroup": None}
+    }
 
 
 def test_a_bad_filter_is_a_filter_error_with_the_service_message(

@@ -82,51 +82,65 @@ class SetWriter:
     def write(self, records: Sequence[Row], key: Sequence[str], mode: WriteMode) -> WriteOutcome:
         """One batch, as the module docstring says."""
         names = [self.property(k) for k in key]
-        statuses = [RecordStatus.FAILED] * len(records)
-        stamps: list[str | None] = [None] * len(records)
-        failures: list[RecordFailure] = []
+        outcome = WriteOutcome([RecordStatus.FAILED] * len(records), [], [None] * len(records))
+        prepared = self._prepare_all(records, names, outcome.failures)
+        selected = list(dict.fromkeys(n for _, values, _ in prepared.values() for n in values))
+        existing = self._existing(names, list(prepared), selected)
+        changes = self._changes(names, prepared, existing, mode, outcome)
+        for start in range(0, len(changes), MAX_REQUESTS):
+            self._send(changes[start : start + MAX_REQUESTS], outcome)
+        outcome.failures.sort(key=lambda f: f.position)
+        return outcome
+
+    def _prepare_all(
+        self, records: Sequence[Row], names: list[str], failures: list[RecordFailure]
+    ) -> dict[Key, tuple[int, Row, dict[str, Any]]]:
+        """(position, typed values, body) by key value; records that cannot go are failures."""
         prepared: dict[Key, tuple[int, Row, dict[str, Any]]] = {}
         for position, record in enumerate(records):
             try:
                 values, body = self._prepared(record)
                 key_values = tuple(values.get(n) for n in names)
-                missing = next(
-                    (n for n, v in zip(names, key_values, strict=True) if v is None), None
-                )
-                if missing is not None:
-                    raise _RecordError(missing, f"no value for key field {missing}: not written")
+                missing = [n for n, v in zip(names, key_values, strict=True) if v is None]
+                if missing:
+                    raise _RecordError(missing[0], f"no value for key field {missing[0]}")
                 if key_values in prepared:
-                    raise _RecordError(None, f"the key {key_values} appears twice in the batch")
+                    message = f"{_shown(names, key_values)} appears twice in the batch"
+                    raise _RecordError(None, message)
             except _RecordError as exc:
                 failures.append(RecordFailure(position, exc.field, str(exc)))
                 continue
             prepared[key_values] = (position, values, body)
-        existing = self._existing(
-            names, list(prepared), [*{n for _, v, _ in prepared.values() for n in v}]
-        )
+        return prepared
+
+    def _changes(
+        self,
+        names: list[str],
+        prepared: dict[Key, tuple[int, Row, dict[str, Any]]],
+        existing: dict[Key, Row],
+        mode: WriteMode,
+        outcome: WriteOutcome,
+    ) -> list[_Change]:
+        """The requests to send; UNCHANGED records (and updates of missing ones) settled here."""
+        assert outcome.stamps is not None
         changes: list[_Change] = []
         for key_values, (position, values, body) in prepared.items():
             stored = existing.get(key_values)
             url = key_segment(self.name, names, key_values)
             if stored is not None and (mode is WriteMode.INSERT or self._same(values, stored)):
-                statuses[position] = RecordStatus.UNCHANGED
-                stamps[position] = _etag(stored)
-            elif stored is None and mode is WriteMode.UPDATE:
-                failures.append(
-                    RecordFailure(position, None, f"no record with key {key_values} to update")
-                )
-            elif stored is None:
-                changes.append(
-                    _Change(position, url, body, RecordStatus.INSERTED, {"If-None-Match": "*"})
-                )
-            else:
+                outcome.statuses[position] = RecordStatus.UNCHANGED
+                outcome.stamps[position] = _etag(stored)
+            elif stored is not None:
                 changes.append(
                     _Change(position, url, body, RecordStatus.UPDATED, {"If-Match": "*"})
                 )
-        for start in range(0, len(changes), MAX_REQUESTS):
-            self._send(changes[start : start + MAX_REQUESTS], statuses, stamps, failures)
-        failures.sort(key=lambda f: f.position)
-        return WriteOutcome(statuses, failures, stamps)
+            elif mode is WriteMode.UPDATE:
+                message = f"no record has {_shown(names, key_values)}: nothing to update"
+                outcome.failures.append(RecordFailure(position, None, message))
+            else:
+                inserted = RecordStatus.INSERTED
+                changes.append(_Change(position, url, body, inserted, {"If-None-Match": "*"}))
+        return changes
 
     def _prepared(self, record: Row) -> tuple[dict[str, Any], dict[str, Any]]:
         """The typed values by property (lookups by their constrained property) and the body."""
@@ -137,7 +151,7 @@ class SetWriter:
             if lookup is not None:
                 values[lookup.value_property] = value
                 if value is None:
-                    body[lookup.name] = None  # an OData client unbinds with null
+                    body[f"{lookup.name}@odata.bind"] = None  # unbinds, as on Dataverse
                 else:
                     related = self.target(lookup.target)
                     reference = value if isinstance(value, tuple) else (value,)
@@ -168,13 +182,7 @@ class SetWriter:
     def _same(values: dict[str, Any], stored: Row) -> bool:
         return all(stored.get(n) == v for n, v in values.items())
 
-    def _send(
-        self,
-        changes: list[_Change],
-        statuses: list[RecordStatus],
-        stamps: list[str | None],
-        failures: list[RecordFailure],
-    ) -> None:
+    def _send(self, changes: list[_Change], outcome: WriteOutcome) -> None:
         rounds = 0
         while changes:
             answers = self._batch(changes, atomic=True)
@@ -185,41 +193,22 @@ class SetWriter:
             }
             if not refused and all(a is not None for a in answers):
                 for change, answer in zip(changes, answers, strict=True):
-                    self._done(change, answer or {}, statuses, stamps)
+                    _done(change, answer or {}, outcome)
                 return
             rounds += 1
             if not refused or rounds > MAX_ROUNDS:
-                self._one_by_one(changes, statuses, stamps, failures)
+                self._one_by_one(changes, outcome)
                 return
             for position, answer in refused.items():
-                failures.append(self._failure(position, answer))
+                outcome.failures.append(self._failure(position, answer))
             changes = [c for c in changes if c.position not in refused]
 
-    def _one_by_one(
-        self,
-        changes: list[_Change],
-        statuses: list[RecordStatus],
-        stamps: list[str | None],
-        failures: list[RecordFailure],
-    ) -> None:
+    def _one_by_one(self, changes: list[_Change], outcome: WriteOutcome) -> None:
         for change, answer in zip(changes, self._batch(changes, atomic=False), strict=True):
             if answer is not None and answer["status"] < 400:
-                self._done(change, answer, statuses, stamps)
+                _done(change, answer, outcome)
             else:
-                failures.append(self._failure(change.position, answer))
-
-    @staticmethod
-    def _done(
-        change: _Change,
-        answer: dict[str, Any],
-        statuses: list[RecordStatus],
-        stamps: list[str | None],
-    ) -> None:
-        statuses[change.position] = change.status
-        headers = {k.lower(): v for k, v in (answer.get("headers") or {}).items()}
-        body = answer.get("body")
-        etag = headers.get("etag") or (body.get("@odata.etag") if isinstance(body, dict) else None)
-        stamps[change.position] = str(etag) if etag else None
+                outcome.failures.append(self._failure(change.position, answer))
 
     def _batch(self, changes: list[_Change], atomic: bool) -> list[dict[str, Any] | None]:
         """The answer to each change (None when the service sent none for it)."""
@@ -302,6 +291,21 @@ class _RecordError(Exception):
     def __init__(self, name: str | None, message: str) -> None:
         super().__init__(message)
         self.field = name
+
+
+def _done(change: _Change, answer: dict[str, Any], outcome: WriteOutcome) -> None:
+    """A change the service made: its status, and the ETag it answered as the stamp."""
+    assert outcome.stamps is not None
+    outcome.statuses[change.position] = change.status
+    headers = {k.lower(): v for k, v in (answer.get("headers") or {}).items()}
+    body = answer.get("body")
+    etag = headers.get("etag") or (body.get("@odata.etag") if isinstance(body, dict) else None)
+    outcome.stamps[change.position] = str(etag) if etag else None
+
+
+def _shown(names: Sequence[str], values: Key) -> str:
+    """Key values as a person reads them: AccountId='A-1'."""
+    return ", ".join(f"{n}={v!r}" for n, v in zip(names, values, strict=True))
 
 
 def _etag(row: Row) -> str | None:
