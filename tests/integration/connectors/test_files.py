@@ -175,11 +175,13 @@ def test_upsert_classifies_and_rewrites(items: FilesConnector, tmp_path: Path, f
 
 
 def test_write_stamps_match_read_stamps(items: FilesConnector) -> None:
-    outcome = items.write("items", [{"Code": "B2", "Name": "Bolts"}], ["Code"], WriteMode.UPSERT)
+    given = [{"Code": "B2", "Name": "Bolts", "Colour": "blue"}, {"Code": "Q", "Name": "New"}]
+    outcome = items.write("items", given, ["Code"], WriteMode.UPSERT)
     batch = read_all(items)[0]
     assert batch.stamps is not None
     assert outcome.stamps is not None
-    assert outcome.stamps[0] == batch.stamps[1]
+    assert outcome.stamps[0] == batch.stamps[1]  # updated, with a new column
+    assert outcome.stamps[1] == batch.stamps[3]  # inserted
 
 
 def test_failures_are_reported_and_the_rest_written(items: FilesConnector) -> None:

@@ -155,43 +155,65 @@ def upsert_file(
     if not key:
         raise ConnectorError(f"{path.name}: writing needs a key (set keys for this entity)")
     layout = _Layout.of(data, file_format)
-    prepared = _prepare(layout, records, key)
-    statuses = [RecordStatus.FAILED] * len(records)
-    stamps: list[str | None] = [None] * len(records)
-    names = layout.names
+    batch = _prepare(layout, records, key)
     key_names = [layout.name(k, None) for k in key]
+    merge = _Merge(data, batch, len(records), mode, key_names, layout.names)
+    _rewrite(path, file_format, merge.names, layout.kinds, data, merge.rows(), merge.statuses)
+    return merge.outcome()
 
-    def merged_rows() -> Iterator[Row]:
-        for raw, old in data.records() if data else ():
-            row = [*raw, *[None] * (len(names) - len(raw))]
-            found = prepared.by_key.get(tuple(old.get(k) for k in key_names))
-            if found is None or mode is WriteMode.INSERT:
+
+class _Merge:
+    """The old rows with a prepared batch merged in, and what became of each record."""
+
+    def __init__(
+        self,
+        data: DataFile | None,
+        batch: _Prepared,
+        size: int,
+        mode: WriteMode,
+        key: list[str],
+        names: list[str],
+    ) -> None:
+        self.data, self.batch, self.mode = data, batch, mode
+        self.key, self.names = key, names  # key columns; every column of the new file
+        self.statuses = [RecordStatus.FAILED] * size
+        self.stamps: list[str | None] = [None] * size
+
+    def rows(self) -> Iterator[Row]:
+        """Every row of the new file: old rows (merged where matched), then inserts."""
+        for raw, old in self.data.records() if self.data else ():
+            row = [*raw, *[None] * (len(self.names) - len(raw))]
+            found = self.batch.by_key.get(tuple(old.get(k) for k in self.key))
+            if found is None or self.mode is WriteMode.INSERT:
                 if found is not None:
-                    statuses[found[0]] = RecordStatus.UNCHANGED
+                    self.statuses[found[0]] = RecordStatus.UNCHANGED
                 yield row
                 continue
             position, given = found
-            new = {**old, **given}
             changed = any(old.get(n) != v for n, v in given.items())
-            statuses[position] = RecordStatus.UPDATED if changed else RecordStatus.UNCHANGED
-            stamps[position] = fingerprint(new)
-            yield [given.get(n, v) for n, v in zip(names, row, strict=True)]
-        for position, given in prepared.by_key.values():
-            if statuses[position] is not RecordStatus.FAILED or mode is WriteMode.UPDATE:
-                continue
-            statuses[position] = RecordStatus.INSERTED
-            stamps[position] = fingerprint({n: given.get(n) for n in names})
-            yield [given.get(n) for n in names]
+            self.statuses[position] = RecordStatus.UPDATED if changed else RecordStatus.UNCHANGED
+            self.stamps[position] = fingerprint({n: given.get(n, old.get(n)) for n in self.names})
+            yield [given.get(n, v) for n, v in zip(self.names, row, strict=True)]
+        if self.mode is not WriteMode.UPDATE:
+            yield from self._inserts()
 
-    _rewrite(path, file_format, names, layout.kinds, data, merged_rows(), statuses)
-    failures = list(prepared.failures)
-    if mode is WriteMode.UPDATE:
-        failures += [
-            RecordFailure(p, None, f"no record with key {_shown(k)} to update")
-            for k, (p, _) in prepared.by_key.items()
-            if statuses[p] is RecordStatus.FAILED
-        ]
-    return WriteOutcome(statuses, sorted(failures, key=lambda f: f.position), stamps)
+    def _inserts(self) -> Iterator[Row]:
+        for position, given in self.batch.by_key.values():
+            if self.statuses[position] is RecordStatus.FAILED:
+                self.statuses[position] = RecordStatus.INSERTED
+                self.stamps[position] = fingerprint({n: given.get(n) for n in self.names})
+                yield [given.get(n) for n in self.names]
+
+    def outcome(self) -> WriteOutcome:
+        """Statuses, stamps, and failures (updates of missing records among them)."""
+        failures = list(self.batch.failures)
+        if self.mode is WriteMode.UPDATE:
+            failures += [
+                RecordFailure(p, None, f"no record with key {_shown(k)} to update")
+                for k, (p, _) in self.batch.by_key.items()
+                if self.statuses[p] is RecordStatus.FAILED
+            ]
+        return WriteOutcome(self.statuses, sorted(failures, key=lambda f: f.position), self.stamps)
 
 
 def delete_rows(data: DataFile, keys: Sequence[Record]) -> WriteOutcome:
