@@ -3,11 +3,13 @@
 The records the batch names are read first, in one query per chunk of keys, so that those
 whose given fields already hold the given values are UNCHANGED and never sent, and inserts
 are told from updates. The rest go as `PATCH Set(key='v')` (an upsert by alternate key;
-`If-Match: *` makes it update-only) in one JSON `$batch` change set of at most 1,000
-requests: atomic. When the change set fails, the failing request (the one the service answers
-with an error) is reported as that record's failure and the set is sent again without it;
-when the service does not say which request failed, or after too many rounds, the remaining
-records are sent one request each, outside any change set, which isolates every failure.
+`If-Match: *` makes an update update-only) in one JSON `$batch` change set of at most 1,000
+requests: atomic, and idempotent, so a change set re-sent after a lost answer does no harm.
+
+When the change set fails, the failing request (the one the service answers with an error)
+is reported as that record's failure and the set is sent again without it; when the service
+does not say which request failed, or after too many rounds, the remaining records are sent
+one request each, outside any change set, which isolates every failure.
 
 Lookup fields carry the related record's key (its reference) and are written as
 `Lookup@odata.bind: Target(key)`. Deletes go as DELETE requests outside a change set, so that
@@ -137,9 +139,8 @@ class SetWriter:
             elif mode is WriteMode.UPDATE:
                 message = f"no record has {_shown(names, key_values)}: nothing to update"
                 outcome.failures.append(RecordFailure(position, None, message))
-            else:
-                inserted = RecordStatus.INSERTED
-                changes.append(_Change(position, url, body, inserted, {"If-None-Match": "*"}))
+            else:  # a plain upsert: a change set retried after a lost answer stays harmless
+                changes.append(_Change(position, url, body, RecordStatus.INSERTED))
         return changes
 
     def _prepared(self, record: Row) -> tuple[dict[str, Any], dict[str, Any]]:
