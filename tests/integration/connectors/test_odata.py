@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from commonground.integration.connectors.odata import ODataConnector, ODataSettings
+from commonground.integration.connectors.odata import ODataConnector, ODataSettings, writing
 from commonground.integration.contracts import (
     Batch,
     Connector,
@@ -296,3 +296,14 @@ def test_a_bad_filter_is_a_filter_error_with_the_service_message(
                 ReadRequest("Accounts", fields=["AccountGroup.Name"], filter="Nope eq 1")
             )
         )
+
+
+def test_failures_are_isolated_one_by_one_when_rounds_run_out(
+    connect: Callable[..., ODataConnector], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writing, "MAX_ROUNDS", 0)  # the first refusal sends every record alone
+    connector = connect()
+    batch = [account("I1", "x" * 500), account("I2", "Fine"), account("I3", "y" * 500)]
+    outcome = connector.write("Accounts", batch, ["AccountId"], WriteMode.UPSERT)
+    assert outcome.statuses == [RecordStatus.FAILED, RecordStatus.INSERTED, RecordStatus.FAILED]
+    assert [f.field for f in outcome.failures] == ["FullName", "FullName"]
