@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from commonground.errors import TerminalError
-from commonground.integration.catalog.database import CatalogDatabase
+from commonground.integration.catalog.database import SCHEMA, CatalogDatabase
 from commonground.integration.catalog.definitions_store import DefinitionStore
 from commonground.integration.engine.progress import ProgressListener, ignore_progress
 from commonground.integration.engine.runner import ProjectRun, RunOptions
@@ -49,9 +49,10 @@ class Integrator:
         database_url: str | None = None,
         secret_key: bytes | None = None,
         lease_ttl: timedelta = timedelta(seconds=60),
+        catalog_schema: str = SCHEMA,
     ) -> None:
         home = home or home_path()
-        self.db = CatalogDatabase(home, database_url)
+        self.db = CatalogDatabase(home, database_url, catalog_schema)
         self.box = SecretBox(secret_key, home)
         self.definitions = DefinitionStore(self.db, self.box)
         self.history = History(self.db)

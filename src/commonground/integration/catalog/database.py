@@ -41,14 +41,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 class CatalogDatabase:
     """The catalog's engine and tables, created on first use."""
 
-    def __init__(self, home: Path, database_url: str | None = None) -> None:
+    def __init__(self, home: Path, database_url: str | None = None, schema: str = SCHEMA) -> None:
         self.schema: str | None
         if database_url:
             url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
             self.engine: Engine = create_engine(url, pool_pre_ping=True)
-            self.schema = SCHEMA
+            self.schema = schema
             with self.engine.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         else:
             home.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(f"sqlite:///{home / FILE}", connect_args={"timeout": 30})
@@ -65,3 +65,12 @@ class CatalogDatabase:
     def close(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+    def drop(self) -> None:
+        """Remove the catalog and everything in it (tests, uninstall)."""
+        if self.schema is not None:
+            with self.engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+        else:
+            self.metadata.drop_all(self.engine)
+        self.close()
