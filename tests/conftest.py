@@ -1,3 +1,7 @@
 """Fixtures live in plugin modules under tests/fixtures (one concern each)."""
 
-pytest_plugins = ["tests.fixtures.fix_environments", "tests.fixtures.fix_integration"]
+pytest_plugins = [
+    "tests.fixtures.fix_environments",
+    "tests.fixtures.fix_integration",
+    "tests.fixtures.mail",
+]

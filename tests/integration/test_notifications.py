@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import email
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from email.message import Message
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from commonground.integration.history import Execution, Step, StepCounts
 from commonground.integration.notifications import MailServer, notify
-from tests.api.conftest import free_port
-
-
-class Inbox:
-    """Collects every message the SMTP server receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+from tests.fixtures.mail import Inbox
+from tests.fixtures.serving import free_port
 
 
 def _execution(status: str) -> Execution:
