@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from commonground.model.field import Field
 from commonground.model.types import STANDARD_TEXT_MAX, FieldType, Storage, spec_of
 
-ENTITY_NAME_PATTERN = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
+ENTITY_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 RECORD_ID = "RecordId"
 VERSION = "VersionNumber"
@@ -64,8 +64,8 @@ class Entity(BaseModel):
     def _check_name(cls, value: str) -> str:
         if not ENTITY_NAME_PATTERN.match(value):
             raise ValueError(
-                f"entity name '{value}' must be PascalCase: a capital letter, then letters "
-                "and digits (at most 64 characters)"
+                f"entity name '{value}' must be a letter, then letters, digits or '_' "
+                "(at most 64 characters)"
             )
         return value
 

@@ -1,0 +1,77 @@
+"""The Operations app's database: its data entities as tables, company by company.
+
+Every table gets `dataAreaId` (the legal entity, part of the key, the SQL connection's
+organization field) and `ModifiedDateTime` (the cursor incremental reads follow, indexed
+with the key so a read resumes with an index range).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    create_engine,
+)
+from sqlalchemy.types import TypeEngine
+
+from commonground.apps.definitions import Column as ColumnDef
+from commonground.apps.definitions import operations_tables
+
+COMPANY = "dataAreaId"
+CURSOR = "ModifiedDateTime"
+
+
+def _type(column: ColumnDef) -> TypeEngine[Any]:
+    kinds: dict[str, TypeEngine[Any]] = {
+        "text": String(column.length) if column.length else Text(),
+        "integer": Integer(),
+        "decimal": Numeric(32, column.scale if column.scale is not None else 6),
+        "boolean": Boolean(),
+        "date": Date(),
+        "datetime": DateTime(timezone=True),
+    }
+    return kinds[column.type]
+
+
+def operations_metadata() -> MetaData:
+    """The tables of every Operations data entity."""
+    metadata = MetaData()
+    for table in operations_tables():
+        columns: list[Column[Any]] = [Column(COMPANY, String(4), primary_key=True)]
+        for name, column in table.columns.items():
+            columns.append(
+                Column(
+                    name,
+                    _type(column),
+                    primary_key=name in table.key,
+                    nullable=not (column.required or name in table.key),
+                )
+            )
+        columns.append(Column(CURSOR, DateTime(timezone=True), nullable=False))
+        Table(
+            table.name,
+            metadata,
+            *columns,
+            Index(f"ix_{table.name}_cursor", CURSOR, COMPANY, *table.key),
+        )
+    return metadata
+
+
+def create_operations_database(url: str) -> None:
+    """Create the Operations tables in an empty database (SQLAlchemy URL)."""
+    engine = create_engine(url)
+    try:
+        operations_metadata().create_all(engine)
+    finally:
+        engine.dispose()
