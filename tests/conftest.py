@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.fix_environments",
     "tests.fixtures.fix_integration",
     "tests.fixtures.mail",
+    "tests.fixtures.fix_p2c",
 ]
