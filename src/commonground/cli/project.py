@@ -5,17 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-import yaml
 from rich.table import Table
 
 from commonground.cli.output import console
 from commonground.cli.state import state_of
 from commonground.errors import DefinitionError
 from commonground.integration.catalog.database import utc_now
-from commonground.integration.integrator import Integrator
 from commonground.integration.schedules import next_occurrence
 from commonground.integration.templates.library import (
     Templates,
+    project_file,
     project_from_yaml,
     template_from_yaml,
     to_yaml,
@@ -25,25 +24,6 @@ app = typer.Typer(help="Create, list, show, export and import integration projec
 templates_app = typer.Typer(help="List, show, import and export project templates.")
 
 USER = "cli"
-
-
-def project_yaml(integrator: Integrator, name: str, with_history: bool) -> str:
-    """A project as YAML; with its execution history appended when asked."""
-    text = to_yaml(integrator.definitions.project(name))
-    if with_history:
-        runs = [
-            {
-                "id": e.id,
-                "name": e.name,
-                "status": e.status,
-                "upserts": e.upserts,
-                "errors": e.errors,
-                "submitted_on": e.submitted_on.isoformat(),
-            }
-            for e in integrator.history.list(name, limit=1000)
-        ]
-        text += yaml.safe_dump({"history": runs}, sort_keys=False)
-    return text
 
 
 @app.command("create")
@@ -119,7 +99,7 @@ def export(
     with_history: bool = typer.Option(False, "--with-history", help="Add the execution history."),
 ) -> None:
     """Export a project as YAML (the original's Export / Export with execution history)."""
-    text = project_yaml(state_of(ctx).integrator, name, with_history)
+    text = project_file(state_of(ctx).integrator, name, with_history)
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -136,10 +116,7 @@ def import_project(
     """Import a project from YAML (an exported history section is ignored)."""
     if not file.is_file():
         raise DefinitionError(f"{file} is not a file")
-    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    if isinstance(data, dict):
-        data.pop("history", None)
-    project = project_from_yaml(yaml.safe_dump(data))
+    project = project_from_yaml(file.read_text(encoding="utf-8"))
     state_of(ctx).integrator.definitions.save_project(project, USER, replace)
     console.print(f"Imported project [bold]{project.name}[/]")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import yaml
 from pydantic import Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -45,7 +44,7 @@ from commonground.integration.definitions import (
 )
 from commonground.integration.integrator import RunInProgressError
 from commonground.integration.schedules import next_occurrence
-from commonground.integration.templates.library import Templates, to_yaml
+from commonground.integration.templates.library import Templates, project_file
 
 NOT_SCHEDULED = "Not scheduled"
 
@@ -194,31 +193,12 @@ class ProjectHandlers(Handlers):
         """The project as YAML; `?history=true` adds its executions."""
         name = request.path_params["name"]
         with_history = query_bool(request, "history")
-        text = await run_in_threadpool(self._yaml, name, with_history)
+        text = await run_in_threadpool(project_file, self.integrator, name, with_history)
         return Response(
             text,
             media_type=YAML_MEDIA,
             headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'},
         )
-
-    def _yaml(self, name: str, with_history: bool) -> str:
-        text = to_yaml(self.integrator.definitions.project(name))
-        if with_history:
-            runs = [
-                {
-                    "id": e.id,
-                    "name": e.name,
-                    "trigger": e.trigger,
-                    "status": e.status,
-                    "upserts": e.upserts,
-                    "errors": e.errors,
-                    "submitted_on": e.submitted_on.isoformat(),
-                    "finished_on": e.finished_on.isoformat() if e.finished_on else None,
-                }
-                for e in self.integrator.history.list(name, limit=1000)
-            ]
-            text += yaml.safe_dump({"history": runs}, sort_keys=False)
-        return text
 
     async def import_project(self, request: Request) -> Response:
         """A project from exported YAML (`?replace=true` replaces one of the same name)."""

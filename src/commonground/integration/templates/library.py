@@ -20,6 +20,7 @@ from commonground.errors import DefinitionError, NotFoundError
 from commonground.integration.catalog.database import utc_now
 from commonground.integration.catalog.definitions_store import DefinitionStore
 from commonground.integration.definitions import NAME, Definition, ProjectDef, TaskDef
+from commonground.integration.integrator import Integrator
 
 BUILT_IN = "builtin"
 
@@ -64,9 +65,37 @@ def to_yaml(item: Definition) -> str:
 
 
 def project_from_yaml(text: str) -> ProjectDef:
-    """A project from exported YAML (errors name the field)."""
+    """A project from exported YAML (errors name the field; an exported history is ignored)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DefinitionError(f"the project file is not valid YAML: {exc}") from exc
+    if isinstance(data, dict) and "history" in data:
+        data.pop("history")
+        text = yaml.safe_dump(data, sort_keys=False)
     project: ProjectDef = _parse(ProjectDef, text, "the project file")
     return project
+
+
+def project_file(integrator: Integrator, name: str, with_history: bool = False) -> str:
+    """A project as YAML (the original's Export), with its execution history when asked."""
+    text = to_yaml(integrator.definitions.project(name))
+    if with_history:
+        runs = [
+            {
+                "id": e.id,
+                "name": e.name,
+                "trigger": e.trigger,
+                "status": e.status,
+                "upserts": e.upserts,
+                "errors": e.errors,
+                "submitted_on": e.submitted_on.isoformat(),
+                "finished_on": e.finished_on.isoformat() if e.finished_on else None,
+            }
+            for e in integrator.history.list(name, limit=1000)
+        ]
+        text += yaml.safe_dump({"history": runs}, sort_keys=False)
+    return text
 
 
 def template_from_yaml(text: str) -> TemplateDef:
