@@ -19,28 +19,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from commonground.integration.connectors.files.columns import Column
-from commonground.integration.contracts import FilterError, ValueKind
-from commonground.model.datamodel import DataModel
-from commonground.model.entity import SYSTEM_FIELD_NAMES, Entity
-from commonground.model.field import NAME_PATTERN, Field
-from commonground.model.types import FieldType
-from commonground.odata.errors import ODataQueryError
-from commonground.odata.filter_parser import parse_filter
+from commonground.integration.contracts import FilterError
+from commonground.integration.source_filters import parse_source_filter
 from commonground.query.expressions import Binary, Call, Expr, In, Literal, Path, Unary
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
 
-FIELD_TYPES: dict[ValueKind, FieldType] = {
-    ValueKind.TEXT: FieldType.MULTILINE,
-    ValueKind.INTEGER: FieldType.INTEGER,
-    ValueKind.DECIMAL: FieldType.NUMBER,
-    ValueKind.FLOAT: FieldType.NUMBER,
-    ValueKind.BOOLEAN: FieldType.BOOLEAN,
-    ValueKind.DATE: FieldType.DATE,
-    ValueKind.DATETIME: FieldType.DATETIME,
-    ValueKind.GUID: FieldType.GUID,
-}
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,
     "ne": operator.ne,
@@ -82,22 +67,9 @@ def compile_filter(entity: str, columns: Sequence[Column], text: str | None) -> 
     """A predicate over typed records for a `$filter` text (None when there is no filter)."""
     if text is None or not text.strip():
         return None
-    stand_in = _stand_in(columns)
-    try:
-        expr = parse_filter(stand_in, DataModel([stand_in], []), text)
-    except ODataQueryError as exc:
-        raise FilterError(f"source filter on {entity}: {exc}") from None
+    expr = parse_source_filter(entity, [(c.name, c.kind) for c in columns], text)
     evaluator = _Evaluator({c.name: c for c in columns})
     return lambda record: evaluator.value(expr, record) is True
-
-
-def _stand_in(columns: Sequence[Column]) -> Entity:
-    fields = [
-        Field(name=c.name, type=FIELD_TYPES[c.kind])
-        for c in columns
-        if c.kind in FIELD_TYPES and NAME_PATTERN.match(c.name) and c.name not in SYSTEM_FIELD_NAMES
-    ]
-    return Entity(name="File", fields=tuple(fields))
 
 
 class _Evaluator:

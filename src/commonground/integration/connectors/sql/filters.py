@@ -18,25 +18,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from commonground.integration.connectors.sql.discovery import TableSpec
 from commonground.integration.connectors.sql.values import ColumnValues
-from commonground.integration.contracts import FilterError, ValueKind
-from commonground.model.datamodel import DataModel
-from commonground.model.entity import Entity
-from commonground.model.field import Field
-from commonground.model.types import FieldType
-from commonground.odata.errors import ODataQueryError
-from commonground.odata.filter_parser import parse_filter
+from commonground.integration.contracts import FilterError
+from commonground.integration.source_filters import parse_source_filter
 from commonground.query.expressions import Binary, Call, Expr, In, Literal, Path, Unary
 
-FIELD_TYPES: dict[ValueKind, FieldType] = {
-    ValueKind.TEXT: FieldType.TEXT,
-    ValueKind.INTEGER: FieldType.INTEGER,
-    ValueKind.DECIMAL: FieldType.NUMBER,
-    ValueKind.FLOAT: FieldType.NUMBER,
-    ValueKind.BOOLEAN: FieldType.BOOLEAN,
-    ValueKind.DATE: FieldType.DATE,
-    ValueKind.DATETIME: FieldType.DATETIME,
-    ValueKind.GUID: FieldType.GUID,
-}
 COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
     "eq": lambda a, b: a == b,
     "ne": lambda a, b: a != b,
@@ -64,26 +49,10 @@ PARTS = frozenset({"year", "month", "day", "hour", "minute", "second"})
 
 def compile_filter(spec: TableSpec, text: str) -> ColumnElement[bool]:
     """The condition of a `$filter` text; FilterError says what is wrong with it."""
-    try:
-        expr = parse_filter(*_stand_in(spec), text)
-    except ODataQueryError as exc:
-        raise FilterError(f"source filter on {spec.table.name}: {exc}") from None
+    columns = [(values.name, values.kind) for values in spec.columns.values()]
+    expr = parse_source_filter(spec.table.name, columns, text)
     condition: ColumnElement[bool] = _FilterCompiler(spec).compile(expr)
     return condition
-
-
-def _stand_in(spec: TableSpec) -> tuple[Entity, DataModel]:
-    """An unchecked entity whose fields are the table's filterable columns.
-
-    Built without validation: table and column names need not follow the hub's naming rules,
-    and the parser only looks fields up by name and type.
-    """
-    fields = tuple(
-        Field.model_construct(name=values.name, type=FIELD_TYPES[values.kind])
-        for values in spec.columns.values()
-    )
-    entity = Entity.model_construct(name=spec.table.name, fields=fields)
-    return entity, DataModel([entity], [], check=False)
 
 
 class _FilterCompiler:
