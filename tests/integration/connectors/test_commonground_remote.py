@@ -24,7 +24,7 @@ from commonground.integration.connectors.commonground import (
     CommonGroundConnector,
     CommonGroundSettings,
 )
-from commonground.integration.connectors.commonground.credentials import ClientCredentials
+from commonground.integration.connectors.oauth import ClientCredentialsAuth
 from commonground.integration.contracts import (
     AuthenticationFailedError,
     ConnectionFailedError,
@@ -35,8 +35,8 @@ from commonground.integration.contracts import (
 )
 from commonground.model.datamodel import DataModel
 from commonground.service.environment import Environment
-from tests.api.conftest import free_port
 from tests.fixtures.records import account
+from tests.fixtures.serving import free_port
 from tests.integration.connectors.test_commonground import Served, new_environment, serving
 
 CLIENT = "integrator"
@@ -182,24 +182,35 @@ def test_the_token_is_cached_until_shortly_before_it_expires(
 ) -> None:
     seen, url = issuer
     now = [1000.0]
-    auth = ClientCredentials(f"{url}/token", CLIENT, SecretStr(SECRET), clock=lambda: now[0])
-    assert auth.token() == auth.token() == "token-1"
-    now[0] += 3600 - 61
-    assert auth.token() == "token-1"
-    now[0] += 2  # within a minute of expiry
-    assert auth.token() == "token-2"
+    auth = ClientCredentialsAuth(f"{url}/token", CLIENT, SecretStr(SECRET), clock=lambda: now[0])
+    with httpx.Client(auth=auth) as client:
+        assert client.get(f"{url}/health").status_code == 200
+        assert client.get(f"{url}/health").status_code == 200
+        assert seen.issued == ["token-1"]
+        now[0] += 3600 - 61
+        client.get(f"{url}/health")
+        assert seen.issued == ["token-1"]
+        now[0] += 2  # within a minute of expiry
+        client.get(f"{url}/health")
     assert seen.issued == ["token-1", "token-2"]
 
 
 def test_an_unreachable_server_or_token_endpoint_is_a_connection_failure(
-    environment: Environment,
+    environment: Environment, issuer: tuple[Issuer, str]
 ) -> None:
+    _, url = issuer
     nowhere = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(ConnectionFailedError, match="cannot reach"):
         remote(environment, nowhere)
-    auth = ClientCredentials(f"{nowhere}/token", CLIENT, SecretStr(SECRET))
-    with pytest.raises(ConnectionFailedError, match="token endpoint") as caught:
-        auth.token()
+    settings = CommonGroundSettings(
+        environment=environment.name,
+        url=url,
+        token_url=f"{nowhere}/token",
+        client_id=CLIENT,
+        client_secret=SecretStr(SECRET),
+    )
+    with pytest.raises(ConnectionFailedError) as caught:
+        CommonGroundConnector(settings)
     assert SECRET not in str(caught.value)
 
 

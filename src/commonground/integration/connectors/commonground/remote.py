@@ -9,7 +9,7 @@ change set is sent again without them; the versions written are then read back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,12 +17,12 @@ import httpx
 
 from commonground.errors import NotFoundError, RecordError
 from commonground.integration.connectors.commonground.access import translated_errors
-from commonground.integration.connectors.commonground.credentials import ClientCredentials
 from commonground.integration.connectors.commonground.matching import (
     key_tuple,
     records_by_key,
 )
 from commonground.integration.connectors.commonground.settings import CommonGroundSettings
+from commonground.integration.connectors.oauth import ClientCredentialsAuth
 from commonground.integration.contracts import (
     AuthenticationFailedError,
     ConnectionFailedError,
@@ -58,9 +58,9 @@ class RemoteAccess:
         self._secrets = [secret.get_secret_value()] if secret else []
         auth = None
         if settings.token_url and settings.client_id and secret:
-            auth = ClientCredentials(settings.token_url, settings.client_id, secret)
+            auth = ClientCredentialsAuth(settings.token_url, settings.client_id, secret)
         self._http = httpx.Client(
-            timeout=60, auth=auth, event_hooks={"response": [_refuse_unauthorized]}
+            timeout=60, auth=auth, event_hooks={"response": [_refusals(settings.token_url)]}
         )
         try:
             with self._translated():
@@ -269,8 +269,18 @@ def _primary(entity: Entity) -> list[str]:
     return list(entity.primary_key or (RECORD_ID,))
 
 
+def _refusals(token_url: str | None) -> Callable[[httpx.Response], None]:
+    """A response hook: a 401 or 403 from the server means the credentials were refused
+    (terminal); the token endpoint's own answers are judged by the token flow."""
+
+    def refuse(response: httpx.Response) -> None:
+        if token_url is None or str(response.request.url) != token_url:
+            _refuse_unauthorized(response)
+
+    return refuse
+
+
 def _refuse_unauthorized(response: httpx.Response) -> None:
-    """A 401 or 403 from the server: the credentials were refused (terminal)."""
     if response.status_code in (401, 403):
         response.close()
         raise AuthenticationFailedError(

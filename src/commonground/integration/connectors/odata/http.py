@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
-from commonground.integration.connectors.odata.auth import ClientCredentialsAuth
+from commonground.integration.connectors.oauth import ClientCredentialsAuth
 from commonground.integration.connectors.odata.settings import ODataSettings
 from commonground.integration.connectors.odata.values import JSON_TYPE
 from commonground.integration.contracts import (
