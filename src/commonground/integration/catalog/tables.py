@@ -22,6 +22,13 @@ from sqlalchemy import (
 TIME = String(32)
 
 
+def _execution_id() -> Column[int]:
+    """The column that ties a step, record error or preview to its execution."""
+    return Column(
+        "execution_id", Integer, ForeignKey("executions.id", ondelete="CASCADE"), nullable=False
+    )
+
+
 def catalog_tables(schema: str | None) -> MetaData:
     """Every catalog table, in one schema (PostgreSQL) or the default one (SQLite)."""
     md = MetaData(schema=schema)
@@ -76,12 +83,7 @@ def catalog_tables(schema: str | None) -> MetaData:
         "steps",
         md,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column(
-            "execution_id",
-            Integer,
-            ForeignKey("executions.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        _execution_id(),
         Column("sequence", Integer, nullable=False),
         Column("task", String(80), nullable=False),
         Column("step", String(300), nullable=False),
@@ -99,12 +101,7 @@ def catalog_tables(schema: str | None) -> MetaData:
         "record_errors",
         md,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column(
-            "execution_id",
-            Integer,
-            ForeignKey("executions.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        _execution_id(),
         Column("task", String(80), nullable=False),
         Column("step", String(300), nullable=False),
         Column("kind", String(20), nullable=False),  # validation | export | import
@@ -118,12 +115,7 @@ def catalog_tables(schema: str | None) -> MetaData:
         "changes_preview",
         md,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column(
-            "execution_id",
-            Integer,
-            ForeignKey("executions.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        _execution_id(),
         Column("task", String(80), nullable=False),
         Column("step", String(300), nullable=False),
         Column("action", String(20), nullable=False),  # insert | update
