@@ -39,6 +39,7 @@ from commonground.integration.contracts import (
 from commonground.model.entity import RECORD_ID, Entity
 from commonground.service import writes
 
+STATUSES = {o: RecordStatus(o.value) for o in writes.Outcome}
 SERVICE_MODES = {
     WriteMode.UPSERT: writes.WriteMode.UPSERT,
     WriteMode.INSERT: writes.WriteMode.CREATE,
@@ -141,7 +142,7 @@ class CommonGroundConnector:
         result = self.access.write(definition.name, records, SERVICE_MODES[mode], fields)
         failures = [RecordFailure(e.index, e.field, e.message) for e in result.errors]
         return WriteOutcome(
-            statuses=[RecordStatus(o.value) for o in result.outcomes],
+            statuses=[STATUSES[o] for o in result.outcomes],
             failures=failures,
             stamps=[None if v is None else str(v) for v in result.versions],
         )
