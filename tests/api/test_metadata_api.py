@@ -58,8 +58,9 @@ def test_bad_definitions_get_400_with_the_place(meta: httpx.Client) -> None:
     )
     assert bad.status_code == 400
     assert "max_length 900" in bad.json()["error"]["message"]
-    lowercase = meta.post("/entities", json={"name": "lower"})
-    assert lowercase.status_code == 400
+    spaced = meta.post("/entities", json={"name": "Two words"})
+    assert spaced.status_code == 400
+    assert "must be a letter" in spaced.json()["error"]["message"]
     narrow = meta.post(
         "/entities/Account/fields", json={"name": "Must", "type": "Text", "required": True}
     )

@@ -87,8 +87,11 @@ class Api:
         self.settings = settings
 
     async def _env(self, request: Request) -> Environment:
+        """The environment of the request; opened in the thread pool only the first time."""
         name = request.path_params["env"]
-        env: Environment = await run_in_threadpool(self.environments.open, name)
+        env = self.environments.opened(name)
+        if env is None:
+            env = await run_in_threadpool(self.environments.open, name)
         return env
 
     async def health(self, request: Request) -> Response:

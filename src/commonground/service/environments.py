@@ -94,6 +94,10 @@ class Environments:
         self._open[name.lower()] = env
         return env
 
+    def opened(self, name: str) -> Environment | None:
+        """The environment if this object has it open already (no database access)."""
+        return self._open.get(name.lower())
+
     def open(self, name: str) -> Environment:
         """An existing environment, with its model read from its own database."""
         check_name(name)
