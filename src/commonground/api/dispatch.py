@@ -58,6 +58,11 @@ def needs_body(method: str) -> bool:
     return method in ("POST", "PATCH", "PUT")
 
 
+def is_point_read(method: str, target: Target) -> bool:
+    """A GET of one record (or one of its properties): quick, bounded work."""
+    return method == "GET" and not isinstance(target, Action) and target.key is not None
+
+
 def execute(
     request: Request,
     env: Environment,
