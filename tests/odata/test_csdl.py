@@ -236,7 +236,13 @@ def test_unused_picklists_are_declared_and_big_values_get_int64() -> None:
 
 def test_complex_types_are_defined_once_from_their_parts(root: ET.Element) -> None:
     complex_types = schema_of(root).findall("edm:ComplexType", NS)
-    assert [c.get("Name") for c in complex_types] == ["Address", "Currency", "PersonName"]
+    assert [c.get("Name") for c in complex_types] == [
+        "Address",
+        "Currency",
+        "PersonName",
+        "CreateMultipleResponse",
+        "UpsertMultipleResponse",
+    ]
     by_name = {c.get("Name"): properties(c) for c in complex_types}
     address = by_name["Address"]
     assert list(address) == [
@@ -264,7 +270,8 @@ def test_complex_types_are_defined_once_from_their_parts(root: ET.Element) -> No
 
 def test_only_used_complex_types_are_declared() -> None:
     schema = schema_of(parse(minimal_model()))
-    assert schema.findall("edm:ComplexType", NS) == []
+    responses = ["CreateMultipleResponse", "UpsertMultipleResponse"]
+    assert [c.get("Name") for c in schema.findall("edm:ComplexType", NS)] == responses
     assert schema.findall("edm:EnumType", NS) == []
 
 
@@ -360,7 +367,7 @@ def test_custom_entity_property_order_and_navigation() -> None:
 ALLOWED: dict[str, tuple[set[str], set[str], set[str]]] = {
     # element: (allowed children, required attributes, optional attributes)
     "Schema": (
-        {"EnumType", "ComplexType", "EntityType", "EntityContainer", "Annotation"},
+        {"EnumType", "ComplexType", "EntityType", "Action", "EntityContainer", "Annotation"},
         {"Namespace"},
         {"Alias"},
     ),
@@ -368,6 +375,13 @@ ALLOWED: dict[str, tuple[set[str], set[str], set[str]]] = {
     "Member": ({"Annotation"}, {"Name"}, {"Value"}),
     "ComplexType": ({"Property", "NavigationProperty", "Annotation"}, {"Name"}, set()),
     "EntityType": ({"Key", "Property", "NavigationProperty", "Annotation"}, {"Name"}, set()),
+    "Action": ({"Parameter", "ReturnType", "Annotation"}, {"Name"}, {"IsBound", "EntitySetPath"}),
+    "Parameter": (
+        {"Annotation"},
+        {"Name", "Type"},
+        {"Nullable", "MaxLength", "Precision", "Scale"},
+    ),
+    "ReturnType": ({"Annotation"}, {"Type"}, {"Nullable", "MaxLength", "Precision", "Scale"}),
     "Key": ({"PropertyRef"}, set(), set()),
     "PropertyRef": (set(), {"Name"}, {"Alias"}),
     "Property": (
@@ -431,7 +445,8 @@ def test_every_reference_resolves(make: object) -> None:
         for e in schema
         if local(e.tag) in ("EnumType", "ComplexType", "EntityType")
     }
-    assert len(kinds) == len(schema) - 1, "schema element names are unique"
+    types = [e for e in schema if local(e.tag) in ("EnumType", "ComplexType", "EntityType")]
+    assert len(kinds) == len(types), "schema element names are unique"
     structural = {}
     navigations = {}
     elements = {}
@@ -443,7 +458,7 @@ def test_every_reference_resolves(make: object) -> None:
         names = [p.get("Name") for p in element if local(p.tag).endswith("Property")]
         assert len(names) == len(set(names)), "property names are unique in a type"
     for element in schema.iter(f"{{{EDM_NS}}}Property"):
-        type_ = element.get("Type", "")
+        type_ = element.get("Type", "").removeprefix("Collection(").removesuffix(")")
         assert type_ in PRIMITIVES or kinds.get(type_) in ("EnumType", "ComplexType"), type_
     for owner, navs in navigations.items():
         for name, nav in navs.items():
@@ -480,3 +495,39 @@ def test_collections_match_naming_child_collections() -> None:
         nav = navigation(entity_type(root, entity.name))
         for collection in child_collections(model, entity):
             assert nav[collection.name].get("Partner") == collection.relationship.field
+
+
+# -- bulk actions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [standard, custom_model, minimal_model])
+def test_bulk_actions_are_bound_to_every_entity_set(make: object) -> None:
+    assert callable(make)
+    model = make()
+    schema = schema_of(parse(model))
+    complex_types = {c.get("Name"): c for c in schema.findall("edm:ComplexType", NS)}
+    declared: dict[tuple[str, str], ET.Element] = {}
+    for action in schema.findall("edm:Action", NS):
+        assert action.get("IsBound") == "true"
+        binding, targets = action.findall("edm:Parameter", NS)
+        assert binding.get("Name") == "bindingParameter"
+        assert binding.get("Nullable") == "false"
+        assert targets.get("Name") == "Targets"
+        assert targets.get("Type") == binding.get("Type")
+        bound = binding.get("Type", "")
+        assert bound.startswith("Collection(CommonGround.")
+        declared[(action.get("Name", ""), bound)] = action
+    expected = {
+        (name, f"Collection(CommonGround.{entity.name})")
+        for entity in model.entities
+        for name in ("CreateMultiple", "UpsertMultiple")
+    }
+    assert set(declared) == expected
+    for (name, _), action in declared.items():
+        returned = action.find("edm:ReturnType", NS)
+        assert returned is not None
+        assert returned.get("Type") == f"CommonGround.{name}Response"
+        assert properties(complex_types[f"{name}Response"]) == {
+            "Ids": {"Name": "Ids", "Type": "Collection(Edm.Int64)", "Nullable": "false"},
+            "Outcomes": {"Name": "Outcomes", "Type": "Collection(Edm.String)"},
+        }

@@ -6,6 +6,10 @@ service accepts. One schema, `CommonGround`, holds:
 - an EnumType per picklist (all of the environment's picklists, used or not: a client may
   filter or write with any of them, and they cost nothing);
 - a ComplexType per compound type a field uses (Address, Currency, PersonName);
+- the bulk actions CreateMultiple and UpsertMultiple (`commonground.api.bulk`), bound to the
+  collection of each entity type (one overload per type, as CSDL allows for bound actions),
+  with their parameter `Targets` and the ComplexType each returns (`Ids`, `Outcomes`); the
+  binding parameter is called `bindingParameter`, the name OData client libraries look for;
 - an EntityType per entity, keyed by RecordId, with its structural properties (see
   `commonground.odata.edm`), a navigation property per lookup (with its referential
   constraint on `_<Lookup>_value`) and a collection navigation property per child collection;
@@ -45,6 +49,8 @@ from commonground.odata.naming import NAMESPACE, child_collections, entity_set_n
 EDMX_NS = "http://docs.oasis-open.org/odata/ns/edmx"
 EDM_NS = "http://docs.oasis-open.org/odata/ns/edm"
 CONTAINER = NAMESPACE
+
+BULK_ACTIONS = ("CreateMultiple", "UpsertMultiple")  # the actions of commonground.api.bulk
 
 CORE = "Org.OData.Core.V1"
 CAPABILITIES = "Org.OData.Capabilities.V1"
@@ -100,12 +106,34 @@ def _schema(model: DataModel) -> ET.Element:
     for field_type in complex_types_used(model):
         _complex_type(schema, field_type)
     entities = sorted_entities(model)
+    if entities:
+        for action in BULK_ACTIONS:
+            _action_response(schema, action)
     for entity in entities:
         _entity_type(schema, model, entity)
+    for entity in entities:
+        for action in BULK_ACTIONS:
+            _bulk_action(schema, action, entity)
     container = _sub(schema, "EntityContainer", Name=CONTAINER)
     for entity in entities:
         _entity_set(container, model, entity)
     return schema
+
+
+def _action_response(schema: ET.Element, action: str) -> None:
+    """What a bulk action answers: each target's RecordId and outcome, in target order."""
+    response = _sub(schema, "ComplexType", Name=f"{action}Response")
+    _sub(response, "Property", Name="Ids", Type="Collection(Edm.Int64)", Nullable="false")
+    _sub(response, "Property", Name="Outcomes", Type="Collection(Edm.String)")
+
+
+def _bulk_action(schema: ET.Element, action: str, entity: Entity) -> None:
+    """`POST <Set>/CommonGround.<action>` with `{"Targets": [...]}`, bound to the set."""
+    element = _sub(schema, "Action", Name=action, IsBound="true")
+    records = f"Collection({qualified(entity.name)})"
+    _sub(element, "Parameter", Name="bindingParameter", Type=records, Nullable="false")
+    _sub(element, "Parameter", Name="Targets", Type=records, Nullable="false")
+    _sub(element, "ReturnType", Type=qualified(f"{action}Response"), Nullable="false")
 
 
 def _enum_type(schema: ET.Element, picklist: Picklist) -> None:

@@ -299,12 +299,19 @@ def _bulk_operation(entity: Entity, action: str) -> Json:
         },
         "responses": {
             "200": {
-                "description": "The RecordIds of the targets, in order",
+                "description": "The RecordIds and outcomes of the targets, in order",
                 "content": {
                     JSON: {
                         "schema": {
                             "type": "object",
-                            "properties": {"Ids": {"type": "array", "items": {"type": "integer"}}},
+                            "properties": {
+                                "@odata.context": {"type": "string"},
+                                "Ids": {"type": "array", "items": {"type": "integer"}},
+                                "Outcomes": {
+                                    "type": "array",
+                                    "items": {"type": "string", "nullable": True},
+                                },
+                            },
                         }
                     }
                 },
