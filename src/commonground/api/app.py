@@ -128,9 +128,9 @@ class Api:
         body = None
         if dispatch.needs_body(request.method):
             body = await json_body(request, self.settings.max_body_bytes)
-        if dispatch.is_point_read(request.method, target) and env.db.dialect.name == "sqlite":
-            # An embedded point read takes tens of microseconds: a hop to the thread pool
-            # and back would cost more than the read, and the GIL serialises both anyway.
+        if dispatch.is_quick_read(request, target) and env.db.dialect.name == "sqlite":
+            # An embedded read of a record or a small page takes well under a millisecond: a
+            # hop to the thread pool and back costs more, and the GIL serialises both anyway.
             return dispatch.execute(request, env, target, body)
         return await run_in_threadpool(dispatch.execute, request, env, target, body)
 

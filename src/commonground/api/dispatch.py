@@ -58,9 +58,17 @@ def needs_body(method: str) -> bool:
     return method in ("POST", "PATCH", "PUT")
 
 
-def is_point_read(method: str, target: Target) -> bool:
-    """A GET of one record (or one of its properties): quick, bounded work."""
-    return method == "GET" and not isinstance(target, Action) and target.key is not None
+SMALL_PAGE = 200
+
+
+def is_quick_read(request: Request, target: Target) -> bool:
+    """A GET of one record, or of a page of at most SMALL_PAGE records: quick, bounded work."""
+    if request.method != "GET" or isinstance(target, Action):
+        return False
+    if target.key is not None:
+        return True
+    top = request.query_params.get("$top", "")
+    return top.isdigit() and int(top) <= SMALL_PAGE and "$expand" not in request.query_params
 
 
 def execute(
