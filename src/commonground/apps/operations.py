@@ -2,7 +2,10 @@
 
 Every table gets `dataAreaId` (the legal entity, part of the key, the SQL connection's
 organization field) and `ModifiedDateTime` (the cursor incremental reads follow, indexed
-with the key so a read resumes with an index range).
+with the key so a read resumes with an index range). Like the ERP, the database stamps
+`ModifiedDateTime` itself: it defaults to the time of the insert and, on SQLite, a trigger moves
+it on every update that does not set it (in milliseconds, so that the cursor grows with every
+change), so writers such as the integrator need not map it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    text,
 )
 from sqlalchemy.types import TypeEngine
 
@@ -30,6 +34,10 @@ from commonground.apps.definitions import operations_tables
 
 COMPANY = "dataAreaId"
 CURSOR = "ModifiedDateTime"
+
+
+_NOW = text("CURRENT_TIMESTAMP")
+_SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
 
 def _type(column: ColumnDef) -> TypeEngine[Any]:
@@ -58,7 +66,7 @@ def operations_metadata() -> MetaData:
                     nullable=not (column.required or name in table.key),
                 )
             )
-        columns.append(Column(CURSOR, DateTime(timezone=True), nullable=False))
+        columns.append(Column(CURSOR, DateTime(timezone=True), nullable=False, server_default=_NOW))
         Table(
             table.name,
             metadata,
@@ -72,6 +80,20 @@ def create_operations_database(url: str) -> None:
     """Create the Operations tables in an empty database (SQLAlchemy URL)."""
     engine = create_engine(url)
     try:
-        operations_metadata().create_all(engine)
+        metadata = operations_metadata()
+        metadata.create_all(engine)
+        if engine.dialect.name == "sqlite":
+            with engine.begin() as conn:
+                for table in metadata.tables:
+                    conn.exec_driver_sql(_sqlite_stamps(table))
     finally:
         engine.dispose()
+
+
+def _sqlite_stamps(table: str) -> str:
+    """A trigger that stamps a changed row with the time of the change."""
+    return (
+        f'CREATE TRIGGER IF NOT EXISTS "stamp_{table}" AFTER UPDATE ON "{table}" '
+        f"FOR EACH ROW WHEN NEW.{CURSOR} IS OLD.{CURSOR} BEGIN "
+        f'UPDATE "{table}" SET {CURSOR} = {_SQLITE_NOW} WHERE rowid = NEW.rowid; END'
+    )

@@ -76,13 +76,19 @@ class FieldMapping(Definition):
 
 
 class Leg(Definition):
-    """One hop of a task: a source entity on one side to a destination entity on another."""
+    """One hop of a task: a source entity on one side to a destination entity on another.
+
+    `filter` (an OData $filter on this leg's source) lets a second leg read only its share of
+    a hub entity that several tasks write (e.g. hub accounts that are organizations); on a
+    first leg it is combined with the task's filter.
+    """
 
     source: str  # role in the connection set
     source_entity: str
     destination: str
     destination_entity: str
     mappings: list[FieldMapping]
+    filter: str | None = None
 
 
 class TaskDef(Definition):

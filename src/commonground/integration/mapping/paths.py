@@ -16,6 +16,7 @@ the plan and the validator, not here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from commonground.errors import DefinitionError
@@ -68,6 +69,22 @@ class FieldPath:
         if self.key:
             return f"{self.field}.{self.key[0]}"
         return self.field
+
+
+def declared_target(written: str, declared: Sequence[str]) -> str | None:
+    """The declared lookup target a path's target entity names, or None.
+
+    A target matches ignoring case, or as the singular of a plural entity name: the original
+    writes polymorphic targets with Dataverse logical names (`Account(accountnumber)`) where
+    the entities themselves carry the entity set names (`accounts`).
+    """
+    wanted = written.casefold()
+    forms = {wanted, wanted + "s", wanted + "es"}
+    if wanted.endswith("y"):
+        forms.add(wanted[:-1] + "ies")
+    return next((d for d in declared if d.casefold() == wanted), None) or next(
+        (d for d in declared if d.casefold() in forms), None
+    )
 
 
 class _Reader:

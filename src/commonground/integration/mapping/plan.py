@@ -22,7 +22,7 @@ from commonground.integration.contracts import EntityInfo, FieldInfo, ValueKind
 from commonground.integration.definitions import FieldMapping, Leg
 from commonground.integration.mapping.advanced import query_entity
 from commonground.integration.mapping.coercion import Coerce, coercer
-from commonground.integration.mapping.paths import FieldPath, Target, parse_path
+from commonground.integration.mapping.paths import FieldPath, Target, declared_target, parse_path
 from commonground.integration.mapping.related import (
     Fetch,
     RelatedKey,
@@ -407,10 +407,9 @@ def _targets(path: FieldPath, field: FieldInfo, label: str) -> tuple[Target, ...
         if not field.targets:
             raise MappingError(f"mapping {label}: lookup {field.name} declares no target entity")
         return tuple(Target(entity, path.key) for entity in field.targets)
-    known = {t.lower(): t for t in field.targets}
     targets = []
     for target in path.targets:
-        entity = known.get(target.entity.lower(), target.entity if not known else None)
+        entity = declared_target(target.entity, field.targets) if field.targets else target.entity
         if entity is None:
             raise MappingError(
                 f"mapping {label}: lookup {field.name} cannot reference {target.entity} "

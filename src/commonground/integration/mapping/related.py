@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from commonground.integration.contracts import FieldInfo
-from commonground.integration.mapping.paths import FieldPath, Target
+from commonground.integration.mapping.paths import FieldPath, Target, declared_target
 
 Fetch = Callable[[str, list[Any], list[str]], dict[Any, dict[str, Any]]]
 
@@ -33,12 +33,10 @@ class RelatedKey:
 def related_targets(path: FieldPath, lookup: FieldInfo) -> tuple[Target, ...]:
     """The targets a source path reads from (empty when the lookup names none)."""
     if path.targets:
-        known = {t.lower(): t for t in lookup.targets}
-        return tuple(
-            Target(known.get(t.entity.lower(), t.entity), t.key)
-            for t in path.targets
-            if not known or t.entity.lower() in known
-        )
+        if not lookup.targets:
+            return path.targets
+        found = ((declared_target(t.entity, lookup.targets), t.key) for t in path.targets)
+        return tuple(Target(entity, key) for entity, key in found if entity is not None)
     return tuple(Target(entity, path.key) for entity in lookup.targets)
 
 

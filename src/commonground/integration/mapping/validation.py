@@ -40,7 +40,7 @@ from commonground.integration.definitions import FieldMapping, Leg
 from commonground.integration.mapping.advanced import QueryError, query_entity
 from commonground.integration.mapping.coercion import compatible
 from commonground.integration.mapping.filters import filter_problem
-from commonground.integration.mapping.paths import FieldPath, PathError, parse_path
+from commonground.integration.mapping.paths import FieldPath, PathError, declared_target, parse_path
 from commonground.integration.mapping.plan import with_blank_source_as_none
 from commonground.integration.mapping.related import related_targets
 from commonground.integration.mapping.transforms import (
@@ -254,9 +254,8 @@ def _check_lookup(path: FieldPath, target: FieldInfo, report: Report) -> None:
         message = f"Lookup {target.name} declares no target entity for {path}"
         report("DIPV1015", target.name, message)
         return
-    known = {t.lower() for t in target.targets}
     for entity in path.targets:
-        if known and entity.entity.lower() not in known:
+        if target.targets and declared_target(entity.entity, target.targets) is None:
             message = (
                 f"Lookup {target.name} cannot reference {entity.entity} "
                 f"(its targets are {', '.join(target.targets)})"
