@@ -34,8 +34,14 @@ def names_of(client: httpx.Client, prefix: str) -> list[str]:
 
 
 def test_create_multiple_writes_all_targets_and_answers_their_ids(client: httpx.Client) -> None:
-    parent = client.post("Accounts", json=account("Bulk Parent", AccountId="BULK-P"))
+    parent = client.post(
+        "Accounts",
+        json=account("Bulk Parent", AccountId="BULK-P"),
+        headers={"Prefer": "return=minimal"},
+    )
     assert parent.status_code == 204
+    assert parent.headers["Preference-Applied"] == "return=minimal"
+    assert parent.headers["Location"] == parent.headers["OData-EntityId"]
     targets = [
         account(f"Bulk C{n}", **{"ParentAccount@odata.bind": "Accounts(AccountId='BULK-P')"})
         for n in range(5)
@@ -153,7 +159,7 @@ def test_json_batch_runs_reads_and_writes_in_order(client: httpx.Client) -> None
         ],
     )
     assert [r["id"] for r in responses] == ["a", "b", "c", "d", "e"]
-    assert [r["status"] for r in responses] == [204, 200, 200, 404, 200]
+    assert [r["status"] for r in responses] == [201, 200, 200, 404, 200]
     assert responses[0]["headers"]["odata-entityid"].endswith(")")
     assert responses[1]["body"]["FullName"] == "Jb One"
     assert responses[2]["body"]["FullName"] == "Jb Uno"
@@ -200,7 +206,7 @@ def test_json_atomicity_group_with_references_commits_together(client: httpx.Cli
             {"id": "4", "method": "GET", "url": "$1", "dependsOn": ["g"]},
         ],
     )
-    assert [r["status"] for r in responses] == [204, 201, 204, 200]
+    assert [r["status"] for r in responses] == [201, 201, 204, 200]
     company = responses[3]["body"]
     assert company["Description"] == "patched in the group"
     assert responses[1]["body"]["_PrimaryAccount_value"] == company["RecordId"]
@@ -245,7 +251,7 @@ def test_json_atomicity_group_failing_half_way_writes_nothing(client: httpx.Clie
             {"id": "5", "method": "GET", "url": "Accounts", "dependsOn": ["g"]},
         ],
     )
-    assert [(r["id"], r["status"]) for r in responses] == [("3", 400), ("4", 204), ("5", 424)]
+    assert [(r["id"], r["status"]) for r in responses] == [("3", 400), ("4", 201), ("5", 424)]
     assert responses[0]["body"]["error"]["details"][0]["target"] == "Status"
     assert names_of(client, "Jfail") == ["Jfail Outside"]
 
@@ -372,7 +378,7 @@ def test_multipart_batch_with_a_change_set_and_content_ids(client: httpx.Client)
     first, changes, last = parse_multipart(response)
     assert first[0] == 200
     assert json.loads(first[2])["value"] == []
-    assert [c[0] for c in changes] == [204, 200, 204]
+    assert [c[0] for c in changes] == [201, 200, 201]
     assert json.loads(changes[1][2])["Description"] == "via content id"
     assert last[0] == 200
     assert json.loads(last[2])["Description"] == "via content id"
@@ -398,7 +404,7 @@ def test_multipart_change_set_failing_half_way_writes_nothing(client: httpx.Clie
     failed, outside = parse_multipart(response)
     assert failed[0] == 404
     assert "Content-ID: 3\r\n" in response.text  # the failing request answers for the set
-    assert outside[0] == 204
+    assert outside[0] == 201
     assert names_of(client, "Mpfail") == ["Mpfail Outside"]
 
 
@@ -425,7 +431,7 @@ def test_a_batch_of_1000_creates_runs(client: httpx.Client) -> None:
             "atomicityGroup": "all",
             "method": "POST",
             "url": "Accounts",
-            "headers": json_headers,
+            "headers": {**json_headers, "Prefer": "return=minimal"},
             "body": account(f"Batchspeed {n:04}"),
         }
         for n in range(1000)
@@ -470,7 +476,7 @@ def test_batch_urls_may_be_absolute_and_errors_may_stop_the_batch(
         {"id": "5", "method": "GET", "url": "Accounts/$count"},
     ]
     responses = json_batch(client, requests)
-    assert [r["status"] for r in responses] == [204, 204, 200, 400, 200]
+    assert [r["status"] for r in responses] == [201, 204, 200, 400, 200]
     assert responses[2]["body"] == "1"
     stopped = client.post(
         "$batch",

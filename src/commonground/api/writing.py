@@ -56,18 +56,34 @@ def resolve_bind(env: Environment, tx: Transaction) -> Any:
 
 
 def _representation(
-    request: Request, tx: Transaction, entity: Entity, record_id: int, status: int
+    request: Request,
+    tx: Transaction,
+    entity: Entity,
+    record_id: int,
+    status: int,
+    *,
+    body_by_default: bool = False,
 ) -> Response:
-    """201/200 with the record when `Prefer: return=representation`, else 204.
+    """The answer to a write: the record with `status` (201/200), or 204 without it.
 
-    The record is read inside the write transaction, so a change set sees its own writes.
+    OData 4.0 (Protocol 8.2.8.7, 11.4.2) answers a POST that creates with 201 and the record
+    unless `Prefer: return=minimal`; the Dataverse Web API answers 204 unless
+    `Prefer: return=representation`. POST follows OData (`body_by_default`), so standard
+    clients learn the new record's key from the body; PATCH keeps 204 unless asked, as both
+    allow. Either way OData-EntityId (and Location, when created) names the record. The
+    record is read inside the write transaction, so a change set sees its own writes.
     """
     env = tx.env
     root = service_root(request)
     location = f"{root}{entity_set_name(entity.name)}({record_id})"
     record = tx.get(entity.name, record_id)
     headers = {"OData-EntityId": location, "ETag": etag(int(record[VERSION]))}
-    if prefer(request).get("return") != "representation":
+    if status == 201:
+        headers["Location"] = location
+    asked = prefer(request).get("return")
+    if asked == "minimal" or (asked != "representation" and not body_by_default):
+        if asked == "minimal":
+            headers["Preference-Applied"] = "return=minimal"
         return Response(status_code=204, headers={**headers, "OData-Version": "4.0"})
     body = RecordEncoder(env.model, entity).encode(record)
     context = f"{root}$metadata#{entity_set_name(entity.name)}/$entity"
@@ -85,7 +101,7 @@ def create(
     """POST to an entity set: one record, with deep-inserted lines if it carries them."""
     with writing(env, user, tx) as t:
         record_id = insert_deep(env, t, entity, body)
-        return _representation(request, t, entity, record_id, 201)
+        return _representation(request, t, entity, record_id, 201, body_by_default=True)
 
 
 def insert_deep(env: Environment, tx: Transaction, entity: Entity, body: Any) -> int:

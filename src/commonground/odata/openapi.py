@@ -255,16 +255,20 @@ def _create_operation(entity: Entity, set_name: str, read: Json, select: Json) -
         },
         "responses": {
             "201": {
-                "description": "Created (with `Prefer: return=representation`)",
+                "description": "Created: the record",
                 "headers": {
                     "ETag": header_ref("ETag"),
+                    "Location": header_ref("Location"),
                     "OData-EntityId": header_ref("OData-EntityId"),
                 },
                 "content": {JSON: {"schema": read}},
             },
             "204": {
-                "description": "Created",
-                "headers": {"OData-EntityId": header_ref("OData-EntityId")},
+                "description": "Created (with `Prefer: return=minimal`)",
+                "headers": {
+                    "Location": header_ref("Location"),
+                    "OData-EntityId": header_ref("OData-EntityId"),
+                },
             },
             **error_responses("409", "413", "415"),
         },

@@ -80,6 +80,10 @@ def component_headers() -> dict[str, Json]:
             "description": "The URL of the created or updated record",
             "schema": {"type": "string"},
         },
+        "Location": {
+            "description": "The URL of the created record",
+            "schema": {"type": "string"},
+        },
         "Preference-Applied": {
             "description": "The preferences the service honoured",
             "schema": {"type": "string"},
