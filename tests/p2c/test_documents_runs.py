@@ -10,9 +10,7 @@ writes nothing, that a changed line moves alone, and (orders) that the two direc
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +19,6 @@ from commonground.integration.history import Execution
 from commonground.service.environment import Environment
 from tests.fixtures.fix_p2c import project_from
 from tests.p2c.documented_documents import (
-    INVOICES,
     ORDERS_TO_OPERATIONS,
     ORDERS_TO_SALES,
     PRICE_LIST,
@@ -277,7 +274,8 @@ def test_quotes_reach_operations_header_then_lines(p2c: Scenario) -> None:
     }
     [(record, message)] = _errors(p2c, run)
     assert message == "Product with value P404 does not exist in destination."
-    assert record is not None and record.startswith("(quoteid,sequencenumber):(")
+    assert record is not None
+    assert record.startswith("(quoteid,sequencenumber):(")
     assert record.endswith(",3)")
 
     headers = {
@@ -355,3 +353,354 @@ def test_quotes_reach_operations_header_then_lines(p2c: Scenario) -> None:
         for r in _ops_rows(p2c, "SalesQuotationLineCDSEntity")
     }
     assert lines[("QUO-001", 2)]["RequestedSalesQuantity"] == Decimal("4.75")
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+def _sales_order(p2c: Scenario) -> None:
+    """SO-1 activated with two lines; SO-2 still a draft (filtered out)."""
+    sales = p2c.sales
+    accounts = {r["accountnumber"]: r["RecordId"] for r in _rows(sales, "accounts")}
+    products = {r["productnumber"]: r["RecordId"] for r in _rows(sales, "products")}
+    units = {r["name"]: r["RecordId"] for r in _rows(sales, "uoms")}
+    [usd] = [r["RecordId"] for r in _rows(sales, "transactioncurrencies")]
+    orders = _ids(
+        sales.create(
+            "salesorders",
+            [
+                {
+                    "ordernumber": "SO-1",
+                    "name": "PO 4711",
+                    "customerid": accounts["A1"],
+                    "transactioncurrencyid": usd,
+                    "statecode": "Active",
+                    "msdynce_hasexternallymaintainedproductsonly": True,
+                    "shipto_line1": "Hauptstr. 5",
+                    "shipto_line2": "Hof 2",
+                    "shipto_city": "Berlin",
+                    "shipto_postalcode": "10115",
+                    "shipto_country": "Germany",
+                    "totalamount": Decimal("99.99"),
+                },
+                {
+                    "ordernumber": "SO-2",
+                    "customerid": accounts["A2"],
+                    "statecode": "Draft",
+                    "msdynce_hasexternallymaintainedproductsonly": True,
+                },
+            ],
+        )
+    )
+    flag = {"msdynce_orderhasexternallymaintainedproductsonly": True}
+    sales.create(
+        "salesorderdetails",
+        [
+            {
+                **flag,
+                "salesorderid": orders[0],
+                "sequencenumber": 1,
+                "productid": products["P1"],
+                "uomid": units["pcs"],
+                "quantity": Decimal("3"),
+                "priceperunit": Decimal("33.333"),
+                "manualdiscountamount": Decimal("10"),
+            },
+            {
+                **flag,
+                "salesorderid": orders[0],
+                "sequencenumber": 2,
+                "productid": products["P2"],
+                "uomid": units["ea"],
+                "quantity": Decimal("1.5"),
+                "priceperunit": Decimal("0.01"),
+            },
+        ],
+    )
+
+
+def _order_lines(p2c: Scenario) -> dict[tuple[str, int], dict[str, Any]]:
+    return {
+        (r["SalesOrderNumber"], r["LineCreationSequenceNumber"]): r
+        for r in _ops_rows(p2c, "SalesOrderLineCDSEntity")
+    }
+
+
+def test_orders_go_both_ways_and_never_echo(p2c: Scenario) -> None:
+    _masters(p2c)
+    _sales_order(p2c)
+    # both projects exist first: a write is remembered where some project reads it back
+    project_from(p2c, ORDERS_TO_OPERATIONS, "OrdersOut")
+    project_from(p2c, ORDERS_TO_SALES, "OrdersIn")
+
+    out = _run(p2c, "OrdersOut")
+    assert out.status == "Completed"
+    assert _counts(out) == {
+        "OrderHeader 1": (1, 1, 0, 0, 0),
+        "OrderHeader 2": (1, 1, 0, 0, 0),
+        "OrderLine 1": (2, 2, 0, 0, 0),
+        "OrderLine 2": (2, 2, 0, 0, 0),
+    }
+    [header] = _ops_rows(p2c, "SalesOrderHeaderCDSEntity")
+    assert {k: v for k, v in header.items() if v is not None} == {
+        "dataAreaId": "USMF",
+        "SalesOrderNumber": "SO-1",
+        "CustomersOrderReference": "PO 4711",
+        "OrderingCustomerAccountNumber": "A1",
+        "CurrencyCode": "USD",
+        "OrderTotalAmount": Decimal("99.99"),
+        "DeliveryAddressName": "Delivery address",
+        "DeliveryAddressDescription": "From Sales",
+        "IsDeliveryAddressOrderSpecific": 1,
+        "DeliveryAddressStreet": "Hauptstr. 5",
+        "DeliveryAddressStreetNumber": "Hof 2",
+        "DeliveryAddressCity": "Berlin",
+        "DeliveryAddressZipCode": "10115",
+        "DeliveryAddressCountryRegionISOCode": "DE",
+    }
+    lines = _order_lines(p2c)
+    assert {k: v for k, v in lines[("SO-1", 1)].items() if v is not None} == {
+        "dataAreaId": "USMF",
+        "SalesOrderNumber": "SO-1",
+        "LineCreationSequenceNumber": 1,
+        "ProductNumber": "P1",
+        "OrderedSalesQuantity": Decimal("3"),
+        "SalesUnitSymbol": "pcs",
+        "SalesPrice": Decimal("33.333"),
+        "TotalDiscountAmount": Decimal("10"),
+    }
+    assert lines[("SO-1", 2)]["OrderedSalesQuantity"] == Decimal("1.5")
+
+    # not confirmed in Operations yet (and its customer flags unset): nothing comes back
+    back = _run(p2c, "OrdersIn")
+    assert (back.status, back.upserts) == ("Completed", 0)
+
+    # Operations confirms the order and calculates its totals: it comes back to Sales
+    _ops_update(
+        p2c,
+        "SalesOrderHeaderCDSEntity",
+        "SalesOrderNumber = 'SO-1'",
+        {
+            "OrderingCustomerIsExternallyMaintained": True,
+            "InvoiceCustomerIsExternallyMaintained": True,
+            "SalesOrderProcessingStatus": "Confirmed",
+            "SalesOrderName": "Contoso Retail",
+            "OrderTotalTaxAmount": Decimal("7.77"),
+            "InvoiceAddressCountryRegionId": "DEU",
+        },
+    )
+    _ops_update(
+        p2c,
+        "SalesOrderLineCDSEntity",
+        "SalesOrderNumber = 'SO-1'",
+        {
+            "OrderingCustomerIsExternallyMaintained": True,
+            "InvoiceCustomerIsExternallyMaintained": True,
+            "LineAmount": Decimal("89.999"),
+            "ProductName": "Widget",
+        },
+    )
+    back = _run(p2c, "OrdersIn")
+    assert back.status == "Completed"
+    assert _counts(back) == {
+        "OrderHeader 1": (1, 0, 1, 0, 0),
+        "OrderHeader 2": (1, 0, 1, 0, 0),
+        "OrderLine 1": (2, 0, 2, 0, 0),
+        "OrderLine 2": (2, 0, 2, 0, 0),
+    }
+    order = _by(p2c.sales, "salesorders", "ordernumber")["SO-1"]
+    [price_list] = _rows(p2c.sales, "pricelevels")
+    assert order["msdynce_processingstatus"] == "Confirmed"
+    assert order["statecode"] == "Active"
+    assert order["statuscode"] == "New"
+    assert order["msdynce_ismaintainedexternally"] is True
+    assert order["pricelevelid"] == price_list["RecordId"]
+    assert order["totaltax"] == Decimal("7.77")
+    assert order["billto_country"] == "DE"
+    assert order["shipto_country"] == "DE"  # what Operations holds now
+    detail = next(r for r in _rows(p2c.sales, "salesorderdetails") if r["sequencenumber"] == 1)
+    assert detail["extendedamount"] == Decimal("89.999")
+    assert detail["msdynce_ordernumber"] == "SO-1"
+    assert detail["salesorderid"] == order["RecordId"]
+    assert detail["ispriceoverridden"] is True
+
+    # neither direction sends back what the other just wrote
+    for _ in range(2):
+        for project in ("OrdersOut", "OrdersIn"):
+            quiet = _run(p2c, project)
+            assert (quiet.status, quiet.upserts, quiet.errors) == ("Completed", 0, 0), project
+    # a real change in Sales still goes out (the echo skip is for unchanged records only)
+    p2c.sales.update("salesorders", [{"RecordId": order["RecordId"], "shipto_city": "Potsdam"}])
+    moved = _run(p2c, "OrdersOut")
+    assert moved.upserts == 2  # hub and Operations
+    [header] = _ops_rows(p2c, "SalesOrderHeaderCDSEntity")
+    assert header["DeliveryAddressCity"] == "Potsdam"
+    assert header["SalesOrderProcessingStatus"] == "Confirmed"  # Operations' own field kept
+
+
+def test_orders_from_operations_reach_sales(p2c: Scenario) -> None:
+    _masters(p2c)
+    project_from(p2c, ORDERS_TO_SALES, "OrdersIn")
+    flags = {
+        "OrderingCustomerIsExternallyMaintained": True,
+        "InvoiceCustomerIsExternallyMaintained": True,
+    }
+    _ops_insert(
+        p2c,
+        "SalesOrderHeaderCDSEntity",
+        [
+            {
+                **flags,
+                "SalesOrderNumber": "SO-F1",
+                "SalesOrderName": "Fabrikam",
+                "CustomersOrderReference": "Call-off 7",
+                "OrderingCustomerAccountNumber": "A2",
+                "SalesOrderProcessingStatus": "PackingSlip",
+                "CurrencyCode": "USD",
+                "OrderTotalAmount": Decimal("250.5"),
+                "TotalDiscountAmount": Decimal("0.01"),
+                "OrderTotalTaxAmount": Decimal("20.04"),
+                "OrderTotalChargesAmount": Decimal("5"),
+                "DeliveryAddressStreet": "5th Ave",
+                "DeliveryAddressCity": "New York",
+                "DeliveryAddressStateId": "NY",
+                "DeliveryAddressZipCode": "10001",
+                "DeliveryAddressCountryRegionISOCode": "US",
+                "InvoiceAddressCity": "Boston",
+                "InvoiceAddressCountryRegionId": "USA",
+            },
+            # a customer that did not come from Sales: filtered out
+            {
+                "SalesOrderNumber": "SO-F2",
+                "OrderingCustomerIsExternallyMaintained": False,
+                "InvoiceCustomerIsExternallyMaintained": True,
+                "OrderingCustomerAccountNumber": "A1",
+                "SalesOrderProcessingStatus": "Confirmed",
+            },
+            # not confirmed yet: filtered out
+            {**flags, "SalesOrderNumber": "SO-F3", "SalesOrderProcessingStatus": "Draft"},
+        ],
+    )
+    line = {**flags, "SalesOrderNumber": "SO-F1", "CurrencyCode": "USD"}
+    _ops_insert(
+        p2c,
+        "SalesOrderLineCDSEntity",
+        [
+            {
+                **line,
+                "LineCreationSequenceNumber": 10,
+                "ProductNumber": "P1",
+                "ProductName": "Widget",
+                "OrderedSalesQuantity": Decimal("2"),
+                "SalesUnitSymbol": "EA",
+                "SalesPrice": Decimal("100.25"),
+                "LineAmount": Decimal("200.5"),
+            },
+            {
+                **line,
+                "LineCreationSequenceNumber": 20,
+                "ProductNumber": "P2",
+                "ProductName": "Gadget",
+                "OrderedSalesQuantity": Decimal("1"),
+                "SalesUnitSymbol": "box",
+                "SalesPrice": Decimal("50"),
+                "TotalTaxAmount": Decimal("4.5"),
+            },
+            {
+                **line,
+                "LineCreationSequenceNumber": 30,
+                "ProductNumber": "P404",
+                "ProductName": "Unknown",
+                "OrderedSalesQuantity": Decimal("1"),
+            },
+            {
+                "SalesOrderNumber": "SO-F2",
+                "LineCreationSequenceNumber": 10,
+                "ProductNumber": "P1",
+                "OrderingCustomerIsExternallyMaintained": False,
+            },
+        ],
+    )
+
+    run = _run(p2c, "OrdersIn")
+    assert run.status == "Warning"
+    assert _counts(run) == {
+        "OrderHeader 1": (1, 1, 0, 0, 0),
+        "OrderHeader 2": (1, 1, 0, 0, 0),
+        "OrderLine 1": (3, 2, 0, 0, 1),
+        "OrderLine 2": (2, 2, 0, 0, 0),
+    }
+    [(record, message)] = _errors(p2c, run)
+    assert record == "(SalesOrderNumber,LineCreationSequenceNumber):(SO-F1,30)"
+    assert message == "Product with value P404 does not exist in destination."
+
+    [order] = _rows(p2c.sales, "salesorders")
+    accounts = _by(p2c.sales, "accounts", "accountnumber")
+    [usd] = _rows(p2c.sales, "transactioncurrencies")
+    [price_list] = _rows(p2c.sales, "pricelevels")
+    wanted = {
+        "ordernumber": "SO-F1",
+        "name": "Fabrikam",
+        "description": "Call-off 7",
+        "customerid": accounts["A2"]["RecordId"],
+        "transactioncurrencyid": usd["RecordId"],
+        "pricelevelid": price_list["RecordId"],
+        "statecode": "Active",
+        "statuscode": "New",
+        "msdynce_ismaintainedexternally": True,
+        "msdynce_processingstatus": "Packing Slip",
+        "totalamount": Decimal("250.5"),
+        "discountamount": Decimal("0.01"),
+        "totaltax": Decimal("20.04"),
+        "freightamount": Decimal("5"),
+        "shipto_line1": "5th Ave",
+        "shipto_city": "New York",
+        "shipto_stateorprovince": "NY",
+        "shipto_postalcode": "10001",
+        "shipto_country": "US",
+        "billto_city": "Boston",
+        "billto_country": "US",
+    }
+    assert {k: order[k] for k in wanted} == wanted
+    details = {r["sequencenumber"]: r for r in _rows(p2c.sales, "salesorderdetails")}
+    products = _by(p2c.sales, "products", "productnumber")
+    units = _by(p2c.sales, "uoms", "name")
+    assert set(details) == {10, 20}
+    wanted_line = {
+        "salesorderid": order["RecordId"],
+        "msdynce_ordernumber": "SO-F1",
+        "productid": products["P1"]["RecordId"],
+        "description": "Widget",
+        "uomid": units["ea"]["RecordId"],  # "EA": value maps ignore case
+        "transactioncurrencyid": usd["RecordId"],
+        "quantity": Decimal("2"),
+        "priceperunit": Decimal("100.25"),
+        "extendedamount": Decimal("200.5"),
+        "ispriceoverridden": True,
+        "msdynce_ismaintainedexternally": True,
+    }
+    assert {k: details[10][k] for k in wanted_line} == wanted_line
+    assert details[20]["extendedamount"] == Decimal("0")  # no line amount: Default 0
+    assert details[20]["tax"] == Decimal("4.5")
+    assert details[20]["uomid"] == units["box"]["RecordId"]
+
+    again = _run(p2c, "OrdersIn")
+    assert (again.status, again.upserts) == ("Completed", 0)
+
+    _ops_update(
+        p2c,
+        "SalesOrderLineCDSEntity",
+        "SalesOrderNumber = 'SO-F1' AND LineCreationSequenceNumber = 20",
+        {"OrderedSalesQuantity": Decimal("2.25")},
+    )
+    changed = _run(p2c, "OrdersIn")
+    assert changed.status == "Completed"
+    assert _counts(changed) == {
+        "OrderHeader 1": (0, 0, 0, 0, 0),
+        "OrderHeader 2": (0, 0, 0, 0, 0),
+        "OrderLine 1": (1, 0, 1, 0, 0),
+        "OrderLine 2": (1, 0, 1, 0, 0),
+    }
+    details = {r["sequencenumber"]: r for r in _rows(p2c.sales, "salesorderdetails")}
+    assert details[20]["quantity"] == Decimal("2.25")
+    assert details[10]["quantity"] == Decimal("2")
