@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from commonground.integration.history import Execution
 from commonground.service.environment import Environment
 from tests.fixtures.fix_p2c import project_from
 from tests.p2c.documented_documents import (
+    INVOICES,
     ORDERS_TO_OPERATIONS,
     ORDERS_TO_SALES,
     PRICE_LIST,
@@ -704,3 +706,193 @@ def test_orders_from_operations_reach_sales(p2c: Scenario) -> None:
     details = {r["sequencenumber"]: r for r in _rows(p2c.sales, "salesorderdetails")}
     assert details[20]["quantity"] == Decimal("2.25")
     assert details[10]["quantity"] == Decimal("2")
+
+
+# -- invoices ----------------------------------------------------------------------------------
+
+
+def test_invoices_reach_sales_linked_to_their_order(p2c: Scenario) -> None:
+    _masters(p2c)
+    flags = {
+        "OrderingCustomerIsExternallyMaintained": True,
+        "InvoiceCustomerIsExternallyMaintained": True,
+    }
+    _ops_insert(
+        p2c,
+        "SalesOrderHeaderCDSEntity",
+        [
+            {
+                **flags,
+                "SalesOrderNumber": "SO-F1",
+                "OrderingCustomerAccountNumber": "A1",
+                "SalesOrderProcessingStatus": "Invoiced",
+                "CurrencyCode": "USD",
+            },
+        ],
+    )
+    # the prerequisite: the order is in the hub and in Sales
+    project_from(p2c, ORDERS_TO_SALES, "OrdersIn")
+    assert _run(p2c, "OrdersIn").status == "Completed"
+    project_from(p2c, INVOICES, "Invoices")
+    mine = {"InvoiceCustomerIsExternallyMaintained": True}
+    _ops_insert(
+        p2c,
+        "SalesExternallyMaintainedCustomerSalesInvoiceHeaderEntity",
+        [
+            {
+                **mine,
+                "InvoiceNumber": "INV-1",
+                "InvoiceDate": "2026-11-20",
+                "InvoiceCustomerAccountNumber": "A1",
+                "SalesOrderNumber": "SO-F1",
+                "CustomersOrderReference": "PO 4711",
+                "CurrencyCode": "USD",
+                "TotalInvoiceAmount": Decimal("1050.125"),
+                "TotalChargeAmount": Decimal("12.5"),
+                "TotalDiscountAmount": Decimal("3.333"),
+                "TotalDiscountCustomerGroupCode": "TOTDISC",
+                "TotalTaxAmount": Decimal("84.01"),
+                "InvoiceAddressStreet": "1 Main St",
+                "InvoiceAddressStreetNumber": "Suite 500",
+                "InvoiceAddressCity": "Redmond",
+                "InvoiceAddressState": "WA",
+                "InvoiceAddressZipCode": "98052",
+                "InvoiceAddressCountryRegionISOCode": "US",
+            },
+            # a customer that is not externally maintained: filtered out
+            {
+                "InvoiceNumber": "INV-2",
+                "InvoiceDate": "2026-11-21",
+                "InvoiceCustomerIsExternallyMaintained": False,
+                "InvoiceCustomerAccountNumber": "A2",
+            },
+        ],
+    )
+    line = {**mine, "InvoiceNumber": "INV-1", "CurrencyCode": "USD"}
+    _ops_insert(
+        p2c,
+        "SalesExternallyMaintainedCustomerSalesInvoiceLineEntity",
+        [
+            {
+                **line,
+                "LineCreationSequenceNumber": 1,
+                "ProductNumber": "P1",
+                "ProductName": "Widget",
+                "InvoicedQuantity": Decimal("7"),
+                "SalesUnitSymbol": "pcs",
+                "SalesPrice": Decimal("150.0178"),
+                "LineAmount": Decimal("1050.125"),
+                "LineTotalDiscountAmount": Decimal("0.005"),
+                "LineTotalTaxAmount": Decimal("84.01"),
+            },
+            {
+                **line,
+                "LineCreationSequenceNumber": 2,
+                "ProductNumber": "P2",
+                "ProductName": "Gadget",
+                "InvoicedQuantity": Decimal("1"),
+                "SalesUnitSymbol": "ea",
+                "SalesPrice": Decimal("0"),
+            },
+            {
+                **line,
+                "LineCreationSequenceNumber": 3,
+                "ProductNumber": "P404",
+                "ProductName": "Freight Tax",
+                "InvoicedQuantity": Decimal("1"),
+            },
+            {
+                "InvoiceNumber": "INV-2",
+                "LineCreationSequenceNumber": 1,
+                "ProductNumber": "P1",
+                "ProductName": "Widget",
+                "InvoiceCustomerIsExternallyMaintained": False,
+            },
+        ],
+    )
+
+    run = _run(p2c, "Invoices")
+    assert run.status == "Warning"
+    assert _counts(run) == {
+        "SalesInvoiceHeader 1": (1, 1, 0, 0, 0),
+        "SalesInvoiceHeader 2": (1, 1, 0, 0, 0),
+        "SalesInvoiceLine 1": (3, 2, 0, 0, 1),
+        "SalesInvoiceLine 2": (2, 2, 0, 0, 0),
+    }
+    [(record, message)] = _errors(p2c, run)
+    assert record == "(InvoiceNumber,LineCreationSequenceNumber):(INV-1,3)"
+    assert message == "Product with value P404 does not exist in destination."
+
+    [invoice] = _rows(p2c.sales, "invoices")
+    order = _by(p2c.sales, "salesorders", "ordernumber")["SO-F1"]
+    accounts = _by(p2c.sales, "accounts", "accountnumber")
+    [usd] = _rows(p2c.sales, "transactioncurrencies")
+    [price_list] = _rows(p2c.sales, "pricelevels")
+    wanted = {
+        "invoicenumber": "INV-1",
+        "name": "INV-1",
+        "description": "PO 4711",
+        "customerid": accounts["A1"]["RecordId"],
+        "salesorderid": order["RecordId"],
+        "transactioncurrencyid": usd["RecordId"],
+        "pricelevelid": price_list["RecordId"],  # USD -> CRM Service USA (sample)
+        "msdynce_invoicedate": datetime(2026, 11, 20, tzinfo=UTC),
+        "totalamount": Decimal("1050.125"),
+        "freightamount": Decimal("12.5"),
+        "totaldiscountamount": Decimal("3.333"),
+        "discountamount": None,  # the screenshot's customer group code is not shipped
+        "totaltax": Decimal("84.01"),
+        "ispricelocked": True,
+        "statuscode": "Billed",
+        "billto_line1": "1 Main St",
+        "billto_line2": "Suite 500",
+        "billto_city": "Redmond",
+        "billto_stateorprovince": "WA",
+        "billto_postalcode": "98052",
+        "billto_country": "US",
+    }
+    assert {k: invoice[k] for k in wanted} == wanted
+    details = {r["sequencenumber"]: r for r in _rows(p2c.sales, "invoicedetails")}
+    products = _by(p2c.sales, "products", "productnumber")
+    units = _by(p2c.sales, "uoms", "name")
+    assert set(details) == {1, 2}
+    wanted_line = {
+        "invoiceid": invoice["RecordId"],
+        "msdynce_invoicenumber": "INV-1",
+        "productid": products["P1"]["RecordId"],
+        "description": "Widget",
+        "uomid": units["pcs"]["RecordId"],
+        "transactioncurrencyid": usd["RecordId"],
+        "quantity": Decimal("7"),
+        "priceperunit": Decimal("150.0178"),
+        "manualdiscountamount": Decimal("0.005"),
+        "extendedamount": Decimal("1050.125"),
+        "tax": Decimal("84.01"),
+        "producttypecode": "Product",
+        "propertyconfigurationstatus": "NotConfigured",
+        "ispriceoverridden": True,
+    }
+    assert {k: details[1][k] for k in wanted_line} == wanted_line
+    assert details[2]["productid"] == products["P2"]["RecordId"]
+    assert details[2]["priceperunit"] == Decimal("0")
+
+    again = _run(p2c, "Invoices")
+    assert (again.status, again.upserts) == ("Completed", 0)
+
+    _ops_update(
+        p2c,
+        "SalesExternallyMaintainedCustomerSalesInvoiceLineEntity",
+        "InvoiceNumber = 'INV-1' AND LineCreationSequenceNumber = 2",
+        {"SalesPrice": Decimal("9.99")},
+    )
+    changed = _run(p2c, "Invoices")
+    assert changed.status == "Completed"
+    assert _counts(changed) == {
+        "SalesInvoiceHeader 1": (0, 0, 0, 0, 0),
+        "SalesInvoiceHeader 2": (0, 0, 0, 0, 0),
+        "SalesInvoiceLine 1": (1, 0, 1, 0, 0),
+        "SalesInvoiceLine 2": (1, 0, 1, 0, 0),
+    }
+    details = {r["sequencenumber"]: r for r in _rows(p2c.sales, "invoicedetails")}
+    assert details[2]["priceperunit"] == Decimal("9.99")
+    assert details[1]["priceperunit"] == Decimal("150.0178")
