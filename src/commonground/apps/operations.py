@@ -5,11 +5,15 @@ organization field) and `ModifiedDateTime` (the cursor incremental reads follow,
 with the key so a read resumes with an index range). Like the ERP, the database stamps
 `ModifiedDateTime` itself: it defaults to the time of the insert and, on SQLite, a trigger moves
 it on every update that does not set it (in milliseconds, so that the cursor grows with every
-change), so writers such as the integrator need not map it.
+change), so writers such as the integrator need not map it. On SQLite the stamp is text in
+the very form SQLAlchemy writes a datetime (six fraction digits), on insert as on update: the
+cursor is compared as text, and `...:52` sorts before `...:52.000000`, so an insert stamped in
+another form would be missed by a read that resumed within the same second.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -25,8 +29,10 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
-    text,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeEngine
 
 from commonground.apps.definitions import Column as ColumnDef
@@ -36,8 +42,24 @@ COMPANY = "dataAreaId"
 CURSOR = "ModifiedDateTime"
 
 
-_NOW = text("CURRENT_TIMESTAMP")
-_SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+_SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+
+class _Now(FunctionElement[datetime]):
+    """The time of the insert: CURRENT_TIMESTAMP, or on SQLite the stamp the trigger writes."""
+
+    type = DateTime(timezone=True)
+    inherit_cache = True
+
+
+@compiles(_Now)
+def _now(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
+    return "CURRENT_TIMESTAMP"
+
+
+@compiles(_Now, "sqlite")
+def _sqlite_now(element: _Now, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({_SQLITE_NOW})"
 
 
 def _type(column: ColumnDef) -> TypeEngine[Any]:
@@ -66,7 +88,9 @@ def operations_metadata() -> MetaData:
                     nullable=not (column.required or name in table.key),
                 )
             )
-        columns.append(Column(CURSOR, DateTime(timezone=True), nullable=False, server_default=_NOW))
+        columns.append(
+            Column(CURSOR, DateTime(timezone=True), nullable=False, server_default=_Now())
+        )
         Table(
             table.name,
             metadata,
