@@ -136,8 +136,8 @@ def test_key_and_renames_must_name_columns(tmp_path: Path) -> None:
         infer_entity("Part", sheet, key="Sku")
     with pytest.raises(DefinitionError, match="does not have: nope"):
         infer_entity("Part", sheet, renames={"Nope": "X"})
-    with pytest.raises(DefinitionError, match="new entity part"):
-        infer_entity("part", sheet)
+    with pytest.raises(DefinitionError, match="new entity part name"):
+        infer_entity("part name", sheet)
 
 
 # -- the property: inference never picks a type that rejects one of the column's values ------

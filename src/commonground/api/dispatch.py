@@ -68,7 +68,8 @@ def is_quick_read(request: Request, target: Target) -> bool:
     if target.key is not None:
         return True
     top = request.query_params.get("$top", "")
-    return top.isdigit() and int(top) <= SMALL_PAGE and "$expand" not in request.query_params
+    small = top.isascii() and top.isdigit() and int(top) <= SMALL_PAGE
+    return small and "$expand" not in request.query_params
 
 
 def execute(
