@@ -271,3 +271,16 @@ def test_apply_sums_decimals_with_a_filter_and_nests_grouped_parts(client: httpx
             "Most": 1234567.89,
         }
     ]
+
+
+def test_instants_before_year_1000_round_trip(client: httpx.Client) -> None:
+    """Regression (found by schemathesis): such instants were stored as '80-08-22 ...' on
+    SQLite (strftime does not pad the year), and reading the record back answered 500."""
+    early = {"SalesInvoiceId": "EARLY-1", "InvoiceDate": "0080-08-23T16:34:55.193+22:26"}
+    created = create(client, "SalesInvoices", early)
+    assert created["InvoiceDate"] == "0080-08-22T18:08:55.193000Z"
+    found = client.get(
+        "SalesInvoices",
+        params={"$filter": "InvoiceDate lt 0100-01-01T00:00:00Z", "$select": "SalesInvoiceId"},
+    )
+    assert [r["SalesInvoiceId"] for r in found.json()["value"]] == ["EARLY-1"]

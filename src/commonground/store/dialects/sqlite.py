@@ -37,7 +37,6 @@ from commonground.errors import AlreadyExistsError, NotFoundError
 from commonground.model.types import Storage
 from commonground.store.dialects.base import ParamConverter
 
-DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 # SQLite keeps decimals as 64-bit floats: exact to 15 significant digits. Values that need
 # more are refused with a clear error instead of being silently rounded.
 SQLITE_DECIMAL_DIGITS = 15
@@ -105,7 +104,8 @@ def datetime_param(value: datetime) -> str:
     """The stored text of an instant (UTC, microseconds)."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.strftime(DATETIME_FORMAT)
+    # isoformat, not strftime: glibc's %Y does not pad years before 1000 to four digits
+    return value.isoformat(" ", "microseconds")
 
 
 def decimal_param(value: Decimal) -> float | int:
