@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from commonground.apps.scenario import Scenario
-from commonground.integration.definitions import FieldMapping, TaskDef
+from commonground.integration.definitions import FieldMapping
 from commonground.integration.mapping import validate_leg
 from commonground.integration.registry import open_connector
 from commonground.integration.templates.compose import direct_mapping
@@ -150,4 +150,4 @@ def test_every_leg_validates_against_the_scenario(p2c: Scenario) -> None:
 def test_a_project_starts_from_each_template(p2c: Scenario, template: str) -> None:
     project = project_from(p2c, template)
     assert [t.name for t in project.tasks] == [t.name for t in _template(template).tasks]
-    assert all(isinstance(t, TaskDef) for t in project.tasks)
+    assert project.description == _template(template).description
