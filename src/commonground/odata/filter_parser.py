@@ -317,45 +317,33 @@ class FilterParser:
         while True:
             member = builder.step(token.text, token.pos)
             if member.kind is MemberKind.COLLECTION:
-                return self._lambda(builder, token, at_root=len(builder.segments) == 1)
+                return self._lambda(builder, token)
             slash = self.stream.accept(Kind.SLASH)
             if slash is None:
                 break
-            if self.variables and member.kind is MemberKind.LOOKUP:
-                # The store cannot join a lookup target inside an any/all subquery yet.
-                raise self._fail(
-                    f"paths through lookups are not supported inside any/all: '{token.text}'",
-                    slash.pos,
-                )
             token = self.stream.expect(Kind.NAME, "a property name")
         path, field = builder.value_path(token.pos)
         return Node(Path(path), kinds.kind_of_field(field), first.pos)
 
-    def _lambda(self, builder: PathBuilder, collection: Token, at_root: bool) -> Node:
-        """`Collection/any(v: predicate)`, `all(...)` or `any()`, on the root entity only.
-
-        The store links the collection to the root record, so a collection reached through
-        a lookup or a lambda variable cannot be expressed and is rejected here.
+    def _lambda(self, builder: PathBuilder, collection: Token) -> Node:
+        """`Collection/any(v: predicate)`, `all(...)` or `any()`: on a collection of the root
+        entity, of a lambda variable (`l/Shipments/any(...)`, nested) or of a record reached
+        through lookups (`Account/Contacts/any(...)`); the lambda's path keeps that prefix.
         """
         if self.stream.accept(Kind.SLASH) is None or not self.stream.peek().is_word("any", "all"):
             raise self.stream.error(f"expected any(...) or all(...) after '{collection.text}'")
         kind_token = self.stream.advance()
         kind = kind_token.text.lower()
-        if not at_root:
-            raise self._fail(
-                f"any/all is supported only on collections of {self.root.name}", collection.pos
-            )
         opening = self.stream.expect(Kind.OPEN, "'('")
         self._enter(opening.pos)
         member = builder.last
         assert member is not None
+        path = Path(tuple(builder.segments))
         variable, predicate = self._lambda_body(kind, kind_token, self.schema.target(member))
         self.nesting -= 1
         if predicate is None:
-            return self._node(
-                Lambda(kind, Path((member.name,)), "", None), kinds.BOOLEAN, collection.pos
-            )
-        expr = Lambda(kind, Path((member.name,)), variable, predicate.expr)
+            return self._node(Lambda(kind, path, "", None), kinds.BOOLEAN, collection.pos)
+        expr = Lambda(kind, path, variable, predicate.expr)
         return self._node(expr, kinds.BOOLEAN, collection.pos, predicate)
 
     def _lambda_body(self, kind: str, kind_token: Token, child: Entity) -> tuple[str, Node | None]:

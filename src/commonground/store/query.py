@@ -2,16 +2,18 @@
 
 Field paths are resolved against the model here: a compound part becomes its column, a path
 through lookups becomes an outer join to the target table, `any`/`all` over a child collection
-becomes an EXISTS subquery. Literals are coerced to the field's canonical value first (a
+becomes an EXISTS subquery (with its own joins, so paths through lookups and further lambdas
+work inside it). Literals are coerced to the field's canonical value first (a
 picklist item name to its number, ISO text to a datetime), so comparisons mean what they say.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import count
 from typing import Any
 
 from sqlalchemy import (
@@ -20,7 +22,6 @@ from sqlalchemy import (
     Select,
     and_,
     cast,
-    exists,
     extract,
     false,
     func,
@@ -61,7 +62,14 @@ class Resolved:
 
 @dataclass
 class Scope:
-    """The tables a query reads: the root, outer-joined lookup targets, lambda variables."""
+    """The tables one SELECT reads: its table, the lookup targets outer-joined to it and,
+    for the subquery of an `any`/`all`, the lambda variable its table stands for.
+
+    A lambda's scope has its own joins and FROM clause (the subquery's) and a parent, the
+    scope the lambda appears in; a path resolves in the scope that owns its first segment
+    (the innermost lambda of that variable, else the root query), so a lookup is joined in
+    the SELECT whose table it starts from, and every table alias of a statement is unique.
+    """
 
     db: Database
     model: DataModel
@@ -69,20 +77,30 @@ class Scope:
     table: FromClause
     joins: dict[tuple[str, ...], tuple[FromClause, Entity]] = field(default_factory=dict)
     from_clause: FromClause | None = None
-    variables: dict[str, tuple[FromClause, Entity]] = field(default_factory=dict)
     coerce: Callable[[Field, Any], Any] | None = None
+    parent: Scope | None = None
+    variable: str | None = None
+    aliases: Iterator[int] = field(default_factory=lambda: count(1))
 
     def __post_init__(self) -> None:
         self.from_clause = self.table
 
+    def owner(self, segments: tuple[str, ...]) -> tuple[Scope, tuple[str, ...]]:
+        """The scope a path starts in, and the path without its lambda variable."""
+        scope: Scope | None = self
+        root = self
+        while scope is not None:
+            if segments and scope.variable is not None and segments[0] == scope.variable:
+                return scope, segments[1:]
+            root = scope
+            scope = scope.parent
+        return root, segments
+
 
 def resolve_path(scope: Scope, segments: tuple[str, ...]) -> Resolved:
     """Resolve `Field`, `Compound/Part` or `Lookup/.../Field` (or `var/...` in a lambda)."""
-    table, entity = scope.table, scope.entity
-    rest = segments
-    if rest and rest[0] in scope.variables:
-        table, entity = scope.variables[rest[0]]
-        rest = rest[1:]
+    owner, rest = scope.owner(segments)
+    table, entity = owner.table, owner.entity
     walked: tuple[str, ...] = ()
     while rest:
         name, rest = rest[0], rest[1:]
@@ -93,7 +111,7 @@ def resolve_path(scope: Scope, segments: tuple[str, ...]) -> Resolved:
             return _resolve_part(table, found, rest)
         if found.type is FieldType.LOOKUP and rest:
             walked = (*walked, found.name)
-            table, entity = _join_lookup(scope, walked, table, found)
+            table, entity = _join_lookup(owner, walked, table, found)
             continue
         if rest:
             raise QueryError(
@@ -120,7 +138,7 @@ def _join_lookup(
     if walked not in scope.joins:
         assert lookup.target is not None
         target = scope.model.entity(lookup.target)
-        alias = scope.db.table(target.name).alias(f"j{len(scope.joins) + 1}")
+        alias = scope.db.table(target.name).alias(f"j{next(scope.aliases)}")
         assert scope.from_clause is not None
         scope.from_clause = scope.from_clause.outerjoin(
             alias, alias.c[RECORD_ID] == table.c[lookup.name]
@@ -260,19 +278,40 @@ def _call(scope: Scope, expr: Call) -> Any:
 
 
 def _lambda(scope: Scope, expr: Lambda) -> Any:
-    relationship = child_relationship(scope.model, scope.entity, expr.collection.segments[-1])
+    """EXISTS over the collection's records (their own SELECT, with their own lookup
+    joins), linked to the record the collection belongs to: the root record, a lambda
+    variable's record, or a record reached from either through lookups."""
+    owner, rest = scope.owner(expr.collection.segments)
+    if not rest:
+        raise QueryError("any/all needs a collection")
+    table, entity = owner.table, owner.entity
+    walked: tuple[str, ...] = ()
+    for name in rest[:-1]:
+        found = entity.field_or_none(name)
+        if found is None or found.type is not FieldType.LOOKUP:
+            raise QueryError(f"'{name}' of {entity.name} is not a lookup")
+        walked = (*walked, found.name)
+        table, entity = _join_lookup(owner, walked, table, found)
+    relationship = child_relationship(scope.model, entity, rest[-1])
     child = scope.model.entity(relationship.child)
-    child_table = scope.db.table(child.name).alias(f"l{len(scope.variables) + 1}")
+    child_table = scope.db.table(child.name).alias(f"l{next(scope.aliases)}")
     inner = Scope(
-        scope.db, scope.model, scope.entity, scope.table, scope.joins, coerce=scope.coerce
+        scope.db,
+        scope.model,
+        child,
+        child_table,
+        coerce=scope.coerce,
+        parent=scope,
+        variable=expr.variable or None,
+        aliases=scope.aliases,
     )
-    inner.from_clause = scope.from_clause
-    inner.variables = {**scope.variables, expr.variable: (child_table, child)}
-    link = child_table.c[relationship.field] == scope.table.c[RECORD_ID]
+    link = child_table.c[relationship.field] == table.c[RECORD_ID]
     predicate = compile_expr(inner, expr.predicate) if expr.predicate is not None else true()
+    assert inner.from_clause is not None
+    records = select(literal(1)).select_from(inner.from_clause)
     if expr.kind == "any":
-        return exists().where(link, predicate)
-    return not_(exists().where(link, not_(predicate)))
+        return records.where(link, predicate).exists()
+    return not_(records.where(link, not_(predicate)).exists())
 
 
 def child_relationship(model: DataModel, entity: Entity, name: str) -> Any:
