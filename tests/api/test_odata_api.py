@@ -284,3 +284,18 @@ def test_instants_before_year_1000_round_trip(client: httpx.Client) -> None:
         params={"$filter": "InvoiceDate lt 0100-01-01T00:00:00Z", "$select": "SalesInvoiceId"},
     )
     assert [r["SalesInvoiceId"] for r in found.json()["value"]] == ["EARLY-1"]
+
+
+def test_numbers_beyond_64_bit_integers_round_trip(client: httpx.Client) -> None:
+    """Regression (found by schemathesis): a whole number above 2**63 overflowed SQLite's
+    INTEGER (500); it is stored as a double, exact to the 15 digits SQLite keeps."""
+    conversion = {
+        "FromUnitOfMeasure": "SquareMeter",
+        "ToUnitOfMeasure": "Gallon",
+        "FromToConversionRate": -7.96414866484535e25,
+        "ToFromConversionRate": 1,
+    }
+    created = create(client, "UnitOfMeasureConversions", conversion)
+    assert created["FromToConversionRate"] == -79641486648453500000000000
+    again = client.get(f"UnitOfMeasureConversions({created['RecordId']})").json()
+    assert again["FromToConversionRate"] == -79641486648453500000000000

@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,13 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from commonground.errors import AlreadyExistsError, NotFoundError
-from commonground.model.types import Storage
+from commonground.model.types import NUMBER_DIGITS, Storage
 from commonground.store.dialects.base import ParamConverter
 
 # SQLite keeps decimals as 64-bit floats: exact to 15 significant digits. Values that need
 # more are refused with a clear error instead of being silently rounded.
 SQLITE_DECIMAL_DIGITS = 15
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class UtcDateTimeText(TypeDecorator[datetime]):
@@ -97,7 +98,11 @@ class DecimalNumber(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(repr(value) if isinstance(value, float) else value).quantize(self.quantum)
+        with localcontext() as context:
+            context.prec = NUMBER_DIGITS + 8  # 26 integer digits and 6 places exceed the default 28
+            return Decimal(repr(value) if isinstance(value, float) else value).quantize(
+                self.quantum
+            )
 
 
 def datetime_param(value: datetime) -> str:
@@ -116,7 +121,9 @@ def decimal_param(value: Decimal) -> float | int:
             f"{value} has more than {SQLITE_DECIMAL_DIGITS} significant digits, the most the "
             "SQLite store keeps exactly (PostgreSQL keeps 32)"
         )
-    return int(value) if value == value.to_integral_value() else float(value)
+    if value == value.to_integral_value() and INT64_MIN <= value <= INT64_MAX:
+        return int(value)
+    return float(value)  # exact: at most 15 significant digits (a larger int overflows SQLite)
 
 
 class SQLiteDialect:
