@@ -123,14 +123,14 @@ def test_add_field_rejects_an_unknown_type(home: Path) -> None:
     assert "unknown field type 'Shoe'" in result.stderr
 
 
-def test_demo_loads_and_queries(home: Path) -> None:
-    out = run(home, "demo", "--accounts", "200").stdout
-    assert "Created environment Demo" in out
-    assert "Active accounts in Oslo" in out
-    assert "Stale write refused" in out
-    assert "Delete refused" in out
-    rerun = run(home, "demo", "--accounts", "50").stdout
-    assert "Created environment Demo" in rerun
+def test_the_prospect_to_cash_demo_verifies_and_runs_again(home: Path) -> None:
+    out = run(home, "demo", "--accounts", "60").stdout
+    assert "Creating the Sales app, the hub and the Operations database" in out
+    assert "Full run, in the documented order" in out
+    assert out.strip().splitlines()[-1].startswith("verified: yes")
+    rerun = run(home, "demo", "--accounts", "60").stdout
+    assert "Reusing the Sales app" in rerun
+    assert rerun.strip().splitlines()[-1].startswith("verified: yes")
 
 
 def test_custom_picklist_then_entity_using_it(home: Path, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -52,8 +53,8 @@ def create_scenario(
     environments: Environments,
     integrator: Integrator,
     operations_file: Path,
-    sales_connection: dict[str, object],
-    hub_connection: dict[str, object],
+    sales_connection: dict[str, Any],
+    hub_connection: dict[str, Any],
 ) -> Scenario:
     """Create the three systems and register them with the integrator.
 
