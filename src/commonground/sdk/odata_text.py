@@ -14,7 +14,8 @@ from uuid import UUID
 
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import Entity
-from commonground.odata.properties import collection_name
+from commonground.odata.naming import child_collections
+from commonground.odata.properties import collection_name, include_name
 from commonground.query.expressions import Binary, Call, Expr, In, Lambda, Literal, Path, Unary
 from commonground.query.plan import Include, Query
 
@@ -43,6 +44,7 @@ class Printer:
     def __init__(self, model: DataModel, entity: Entity) -> None:
         self.model = model
         self.entity = entity
+        self.variables: dict[str, Entity] = {}  # lambda variables in scope, and their entity
 
     def expr(self, node: Expr) -> str:
         """The `$filter` text of an expression."""
@@ -63,14 +65,37 @@ class Printer:
         if isinstance(node, In):
             return f"{self.expr(node.operand)} in ({','.join(self.expr(v) for v in node.values)})"
         if isinstance(node, Lambda):
-            name = self._collection(node.collection.segments[-1])
-            if node.predicate is None:
-                return f"{name}/{node.kind}()"
-            return f"{name}/{node.kind}({node.variable}:{self.expr(node.predicate)})"
+            return self._lambda(node)
         raise TypeError(f"cannot print {type(node).__name__}")
 
-    def _collection(self, include: str) -> str:
-        return collection_name(self.model, self.entity, include) or include
+    def _collection(self, include: str, entity: Entity | None = None) -> str:
+        return collection_name(self.model, entity or self.entity, include) or include
+
+    def _lambda(self, node: Lambda) -> str:
+        """`Lines/any(l: ...)`, with the collection's prefix (a lambda variable, lookups)."""
+        *prefix, include = node.collection.segments
+        entity = self.entity
+        rest = prefix
+        if prefix and prefix[0] in self.variables:
+            entity, rest = self.variables[prefix[0]], prefix[1:]
+        for name in rest:
+            lookup = entity.field_or_none(name)
+            if lookup is None or lookup.target is None:
+                break
+            entity = self.model.entity(lookup.target)
+        path = "/".join([*prefix, self._collection(include, entity)])
+        if node.predicate is None:
+            return f"{path}/{node.kind}()"
+        children = [
+            c.relationship.child
+            for c in child_collections(self.model, entity)
+            if include_name(self.model, entity, c.relationship).lower() == include.lower()
+        ]
+        self.variables[node.variable] = self.model.entity(children[0]) if children else entity
+        try:
+            return f"{path}/{node.kind}({node.variable}:{self.expr(node.predicate)})"
+        finally:
+            del self.variables[node.variable]
 
     def include_name(self, include: Include) -> str:
         """The navigation property an include names."""
