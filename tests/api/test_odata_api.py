@@ -299,3 +299,17 @@ def test_numbers_beyond_64_bit_integers_round_trip(client: httpx.Client) -> None
     assert created["FromToConversionRate"] == -79641486648453500000000000
     again = client.get(f"UnitOfMeasureConversions({created['RecordId']})").json()
     assert again["FromToConversionRate"] == -79641486648453500000000000
+
+
+def test_non_ascii_digits_in_tokens_and_headers_are_400(client: httpx.Client) -> None:
+    """Regression (found by schemathesis): '¹' passes str.isdigit() but not int(), and a
+    delta token, page size or ETag made of it answered 500."""
+    rid = create(client, "Accounts", account("Digits Ltd"))["RecordId"]
+    delta = client.get("Accounts", params={"$deltatoken": "¹"})
+    assert delta.status_code == 400
+    assert delta.json()["error"]["code"] == "InvalidDeltaToken"
+    page = client.get("Accounts", headers={"Prefer": "odata.maxpagesize=¹".encode("latin-1")})
+    assert page.status_code == 400
+    tag = 'W/"¹"'.encode("latin-1")
+    assert client.patch(f"Accounts({rid})", json={}, headers={"If-Match": tag}).status_code == 400
+    assert client.get(f"Accounts({rid})", headers={"If-None-Match": tag}).status_code == 200

@@ -55,7 +55,7 @@ async def json_body(request: Request, limit: int) -> Any:
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body: 413 when larger than `limit` bytes."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, "PayloadTooLarge", f"the body is larger than {limit} bytes")
     raw = b""
     async for chunk in request.stream():

@@ -129,7 +129,7 @@ def _page_size(request: Request) -> int:
     asked = prefer(request).get("odata.maxpagesize")
     if asked is None:
         return DEFAULT_PAGE
-    if not asked.isdigit() or int(asked) < 1:
+    if not (asked.isascii() and asked.isdigit()) or int(asked) < 1:
         raise ApiError(400, "InvalidPreference", "odata.maxpagesize takes a positive number")
     return min(int(asked), MAX_PAGE)
 
@@ -208,7 +208,7 @@ def read_changes(
     request: Request, env: Environment, resource: Resource, token_text: str
 ) -> Response:
     """What changed after a delta token: changed records, then deleted-entity entries."""
-    if not token_text.isdigit():
+    if not (token_text.isascii() and token_text.isdigit()):  # not '¹': int() refuses it
         raise ApiError(400, "InvalidDeltaToken", "$deltatoken is not one this service issued")
     changes = env.changes_since(resource.entity.name, int(token_text), _page_size(request))
     return _delta_page(

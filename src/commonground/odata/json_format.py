@@ -40,7 +40,7 @@ def version_of_etag(value: str) -> int | None:
     if text.startswith("W/"):
         text = text[2:]
     text = text.strip('"')
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None  # isdigit() alone: '¹'
 
 
 def json_value(value: Any, ieee754_compatible: bool = False) -> Any:
