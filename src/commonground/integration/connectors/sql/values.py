@@ -136,6 +136,8 @@ def as_utc(value: datetime) -> datetime:
 
 
 def _text(spec: ColumnValues, value: Any) -> str:
+    if type(value) is str and (spec.length is None or len(value) <= spec.length):
+        return value  # the common case, checked first
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal | uuid.UUID):
         raise ValueError(f"expects text, not {_describe(value)}")
     text = str(value)

@@ -31,7 +31,7 @@ from commonground.integration.connectors.sql.matching import (
     selected_rows,
     stored_form,
 )
-from commonground.integration.connectors.sql.values import ColumnValues
+from commonground.integration.connectors.sql.values import CONVERTED_KINDS, ColumnValues
 from commonground.integration.contracts import (
     RecordFailure,
     RecordStatus,
@@ -78,6 +78,7 @@ class BatchWriter:
         self.organization = organization if spec.organization is not None else None
         self.scope = spec.scope(self.organization)
         self.failures: list[RecordFailure] = []
+        self._columns: dict[str, ColumnValues | None] = {}  # field name as given -> column
 
     def write(self, records: Sequence[dict[str, Any]], mode: WriteMode) -> WriteOutcome:
         """Write the records; one status per record, failures and stamps."""
@@ -137,8 +138,11 @@ class BatchWriter:
 
     def _convert(self, position: int, given: dict[str, Any]) -> _Record:
         values: dict[str, Any] = {}
+        columns = self._columns
         for name, value in given.items():
-            column = self.spec.find(name)
+            column = (
+                columns[name] if name in columns else columns.setdefault(name, self.spec.find(name))
+            )
             if column is None:
                 raise _RefusedError(name, f"table '{self.spec.table.name}' has no column '{name}'")
             values[column.name] = _stored(column, value)
@@ -161,11 +165,13 @@ class BatchWriter:
 
     def _changed(self, record: _Record, stored: dict[str, Any]) -> bool:
         """Note in `record.changes` the given values the stored row does not hold yet."""
-        record.changes = {
-            name: value
-            for name, value in record.values.items()
-            if self.spec.columns[name.lower()].from_column(value) != stored[name]
-        }
+        columns = self.spec.columns
+        record.changes = {}
+        for name, value in record.values.items():
+            column = columns[name.lower()]
+            plain = column.from_column(value) if column.kind in CONVERTED_KINDS else value
+            if plain != stored[name]:
+                record.changes[name] = value
         return bool(record.changes)
 
     def _apply(self, inserts: list[_Record], updates: list[_Record]) -> list[_Record]:
