@@ -55,7 +55,7 @@ INVOICES = (("Invoices", "Sales Invoices (Fin and Ops to Sales) - Direct"),)
 
 @dataclass
 class TaskFigures:
-    """What one run did for one step, and how fast."""
+    """What one step of a project's run did; `seconds` is the whole run's duration."""
 
     project: str
     task: str

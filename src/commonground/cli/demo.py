@@ -23,7 +23,7 @@ from commonground.cli.state import State
 
 
 def figures_table(title: str, figures: list[TaskFigures]) -> Table:
-    """Per step: read, inserted, updated, unchanged, errors, and records written per second."""
+    """Per step: read, inserted, updated, unchanged, errors; per project: records written/s."""
     table = Table(
         "Project",
         "Step",
@@ -32,11 +32,18 @@ def figures_table(title: str, figures: list[TaskFigures]) -> Table:
         "Updated",
         "Unchanged",
         "Errors",
-        "Written/s",
+        "Project written/s",
         title=title,
     )
+    written: dict[str, int] = {}
     for f in figures:
-        rate = f"{f.written / f.seconds:,.0f}" if f.seconds and f.written else ""
+        written[f.project] = written.get(f.project, 0) + f.written
+    shown: set[str] = set()
+    for f in figures:
+        rate = ""
+        if f.project not in shown and f.seconds and written[f.project]:
+            rate = f"{written[f.project] / f.seconds:,.0f}"
+        shown.add(f.project)
         table.add_row(
             f.project,
             f.step,
