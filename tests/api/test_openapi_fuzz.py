@@ -2,8 +2,8 @@
 
 Every operation the document lists (about 220 for the standard model) gets a few generated
 requests, valid and invalid, against an environment holding a few records; a 5xx is a bug
-(a bad request must be a 4xx OData error). Responses must also use a status and a content
-type the document declares for the operation. The examples per operation are bounded, so
+(a bad request must be a 4xx OData error). Responses must also have a status, content type,
+headers and body the document declares for the operation. The examples per operation are bounded, so
 the whole run stays well under a minute; `COMMONGROUND_FUZZ_EXAMPLES` raises the bound for a
 longer hunt.
 """
@@ -20,12 +20,23 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.api.test_odata_api import account
 
 EXAMPLES = int(os.environ.get("COMMONGROUND_FUZZ_EXAMPLES", "3"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 
 def seed(client: httpx.Client) -> None:
