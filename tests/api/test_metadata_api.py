@@ -40,7 +40,7 @@ def test_custom_entity_lifecycle_over_http(meta: httpx.Client, client: httpx.Cli
     assert created.status_code == 201, created.text
     assert created.json()["primary_name"] == "Title"
     row = {"Code": "G-1", "Colour": "Red", "Title": "First"}
-    assert client.post("Gizmos", json=row).status_code == 204
+    assert client.post("Gizmos", json=row).status_code == 201
     weight = meta.post("/entities/Gizmo/fields", json={"name": "Weight", "type": "Integer"})
     assert weight.status_code == 201
     assert client.patch("Gizmos(1)", json={"Weight": 5}).status_code == 204
