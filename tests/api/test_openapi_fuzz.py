@@ -3,10 +3,9 @@
 Every operation the document lists (about 220 for the standard model) gets a few generated
 requests, valid and invalid, against an environment holding a few records; a 5xx is a bug
 (a bad request must be a 4xx OData error). Responses must also have a status, content type,
-headers and body the document declares for the operation. The examples per operation are bounded, so
-the whole run stays well under a minute; `COMMONGROUND_FUZZ_EXAMPLES` raises the bound for a
-longer hunt.
-"""
+headers and body the document declares for the operation. The examples per operation are
+bounded, so the whole run stays well under a minute; `COMMONGROUND_FUZZ_EXAMPLES` raises the
+bound for a longer hunt."""
 
 from __future__ import annotations
 
