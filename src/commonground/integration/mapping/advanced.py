@@ -25,19 +25,15 @@ import duckdb
 import pyarrow as pa
 
 from commonground.errors import DefinitionError
+from commonground.integration.arrow_types import ARROW_OF_KIND
 from commonground.integration.contracts import EntityInfo, FieldInfo, ValueKind
 
 TABLE = "source"
 _SHOWN = 200  # characters of the query quoted in an error
 
+# GUIDs are not listed: they pass through DuckDB as text and come out as text fields.
 _ARROW: dict[ValueKind, pa.DataType] = {
-    ValueKind.TEXT: pa.string(),
-    ValueKind.INTEGER: pa.int64(),
-    ValueKind.DECIMAL: pa.decimal128(38, 10),
-    ValueKind.FLOAT: pa.float64(),
-    ValueKind.BOOLEAN: pa.bool_(),
-    ValueKind.DATE: pa.date32(),
-    ValueKind.DATETIME: pa.timestamp("us", tz="UTC"),
+    kind: t for kind, t in ARROW_OF_KIND.items() if kind is not ValueKind.GUID
 }
 
 _KINDS: dict[str, ValueKind] = {

@@ -26,23 +26,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from commonground.errors import DefinitionError
+from commonground.integration.arrow_types import ARROW_OF_KIND
 from commonground.integration.connectors.files.settings import FilesSettings, FormatName
 from commonground.integration.contracts import ConnectorError, ValueKind
 from commonground.service.tabular import cell_text, open_sheet, write_xlsx
 
 Row = list[Any]
 WRITE_CHUNK = 5000  # rows per Parquet row group and per JSON Lines write
-
-ARROW_OF_KIND: dict[ValueKind, pa.DataType] = {
-    ValueKind.TEXT: pa.string(),
-    ValueKind.INTEGER: pa.int64(),
-    ValueKind.DECIMAL: pa.decimal128(38, 10),
-    ValueKind.FLOAT: pa.float64(),
-    ValueKind.BOOLEAN: pa.bool_(),
-    ValueKind.DATE: pa.date32(),
-    ValueKind.DATETIME: pa.timestamp("us", tz="UTC"),
-    ValueKind.GUID: pa.string(),
-}
 
 
 @dataclass

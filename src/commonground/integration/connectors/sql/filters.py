@@ -21,22 +21,9 @@ from commonground.integration.connectors.sql.values import ColumnValues
 from commonground.integration.contracts import FilterError
 from commonground.integration.source_filters import parse_source_filter
 from commonground.query.expressions import Binary, Call, Expr, In, Literal, Path, Unary
+from commonground.store.query import ARITH as ARITHMETIC
+from commonground.store.query import COMPARE
 
-COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "gt": lambda a, b: a > b,
-    "ge": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "le": lambda a, b: a <= b,
-}
-ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / func.nullif(b, 0),
-    "mod": lambda a, b: a % func.nullif(b, 0),
-}
 TEXT_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "tolower": func.lower,
     "toupper": func.upper,
