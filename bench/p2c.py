@@ -52,7 +52,7 @@ def main() -> None:
         per_task: dict[str, dict[str, Any]] = defaultdict(lambda: {"written": 0, "seconds": 0.0})
         for f in result.full:
             per_task[f.project]["written"] += f.written
-            per_task[f.project]["seconds"] = f.seconds  # one run per project
+            per_task[f.project]["seconds"] += f.seconds
         raw = raw_insert_per_s(max(written, 1000), folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from commonground.integration.catalog.database import as_text, utc_now
+import sqlite3
+from pathlib import Path
+
+from commonground.integration.catalog.database import CatalogDatabase, as_text, utc_now
 from commonground.integration.history import (
     FailedRecord,
     RunStatus,
@@ -57,3 +60,31 @@ def test_purge_keeps_recent_runs(integrator: Integrator) -> None:
     assert history.purge(45) == 1
     assert [e.id for e in history.list()] == [new]
     assert as_text(utc_now()) > "2000"
+
+
+def test_steps_know_how_long_they_took(integrator: Integrator) -> None:
+    history = integrator.history
+    run = history.start("P", Trigger.IMMEDIATE, False, False, "me")
+    step = history.add_step(run, 10, "T", "s")
+    assert history.get(run).steps[0].seconds is None
+    history.finish_step(step, RunStatus.COMPLETED)
+    seconds = history.get(run).steps[0].seconds
+    assert seconds is not None
+    assert seconds >= 0
+
+
+def test_an_older_catalog_gains_the_columns_added_since(tmp_path: Path) -> None:
+    path = tmp_path / "integration.sqlite"
+    with sqlite3.connect(path) as db:  # the steps table as the first release created it
+        db.execute(
+            "CREATE TABLE steps (id INTEGER PRIMARY KEY, execution_id INTEGER NOT NULL, "
+            "sequence INTEGER NOT NULL, task VARCHAR(80) NOT NULL, step VARCHAR(300) NOT NULL, "
+            "status VARCHAR(20) NOT NULL, read INTEGER NOT NULL, inserted INTEGER NOT NULL, "
+            "updated INTEGER NOT NULL, unchanged INTEGER NOT NULL, deleted INTEGER NOT NULL, "
+            "failed INTEGER NOT NULL, message TEXT)"
+        )
+    catalog = CatalogDatabase(tmp_path)
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(steps)")}
+    catalog.close()
+    assert {"started_on", "finished_on"} <= columns

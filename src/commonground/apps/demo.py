@@ -55,7 +55,7 @@ INVOICES = (("Invoices", "Sales Invoices (Fin and Ops to Sales) - Direct"),)
 
 @dataclass
 class TaskFigures:
-    """What one step of a project's run did; `seconds` is the whole run's duration."""
+    """What one step (a task's leg) of a project's run did, and how long it took."""
 
     project: str
     task: str
@@ -100,7 +100,7 @@ def _figures(execution: Execution, seconds: float) -> list[TaskFigures]:
             s.counts.updated,
             s.counts.unchanged,
             s.counts.failed,
-            seconds,
+            s.seconds if s.seconds is not None else seconds,
         )
         for s in execution.steps
     ]

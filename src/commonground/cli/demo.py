@@ -23,7 +23,7 @@ from commonground.cli.state import State
 
 
 def figures_table(title: str, figures: list[TaskFigures]) -> Table:
-    """Per step: read, inserted, updated, unchanged, errors; per project: records written/s."""
+    """Per step: read, inserted, updated, unchanged, errors, and records written per second."""
     table = Table(
         "Project",
         "Step",
@@ -32,18 +32,11 @@ def figures_table(title: str, figures: list[TaskFigures]) -> Table:
         "Updated",
         "Unchanged",
         "Errors",
-        "Project written/s",
+        "Written/s",
         title=title,
     )
-    written: dict[str, int] = {}
     for f in figures:
-        written[f.project] = written.get(f.project, 0) + f.written
-    shown: set[str] = set()
-    for f in figures:
-        rate = ""
-        if f.project not in shown and f.seconds and written[f.project]:
-            rate = f"{written[f.project] / f.seconds:,.0f}"
-        shown.add(f.project)
+        rate = f"{f.written / f.seconds:,.0f}" if f.seconds and f.written else ""
         table.add_row(
             f.project,
             f.step,

@@ -77,6 +77,7 @@ class Step:
     status: str
     counts: StepCounts
     message: str | None
+    seconds: float | None = None  # from start to end (None while running)
 
 
 @dataclass
@@ -153,6 +154,7 @@ class History:
                     task=task,
                     step=step,
                     status=RunStatus.RUNNING.value,
+                    started_on=as_text(utc_now()),
                 )
             )
             return _new_id(result.inserted_primary_key)
@@ -252,7 +254,7 @@ class History:
             conn.execute(
                 update(self.steps)
                 .where(self.steps.c.id == step_id)
-                .values(status=status.value, message=message)
+                .values(status=status.value, message=message, finished_on=as_text(utc_now()))
             )
 
     def finish(
@@ -318,6 +320,7 @@ class History:
                 s.status,
                 StepCounts(s.read, s.inserted, s.updated, s.unchanged, s.deleted, s.failed),
                 s.message,
+                _seconds(s.started_on, s.finished_on),
             )
             for s in steps
         ]
@@ -380,6 +383,12 @@ class History:
                     delete(self.executions).where(self.executions.c.submitted_on < cutoff)
                 ).rowcount
             )
+
+
+def _seconds(started: str | None, finished: str | None) -> float | None:
+    if not started or not finished:
+        return None
+    return (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds()
 
 
 def _new_id(key: Any) -> int:

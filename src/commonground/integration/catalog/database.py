@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy import Engine, Table, create_engine, event, inspect, text
 
 from commonground.integration.catalog.tables import catalog_tables
 
@@ -56,6 +56,20 @@ class CatalogDatabase:
             self.schema = None
         self.metadata = catalog_tables(self.schema)
         self.metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Columns added to the catalog since a table was created (all nullable) are added
+        to it, so an existing home folder keeps working after an upgrade."""
+        inspector = inspect(self.engine)
+        with self.engine.begin() as conn:
+            for table in self.metadata.sorted_tables:
+                present = {c["name"] for c in inspector.get_columns(table.name, schema=self.schema)}
+                for column in table.columns:
+                    if column.name not in present and column.nullable:
+                        kind = column.type.compile(dialect=self.engine.dialect)
+                        name = self.engine.dialect.identifier_preparer.format_table(table)
+                        conn.execute(text(f'ALTER TABLE {name} ADD COLUMN "{column.name}" {kind}'))
 
     def table(self, name: str) -> Table:
         """A catalog table by its short name."""

@@ -95,6 +95,8 @@ def catalog_tables(schema: str | None) -> MetaData:
         Column("deleted", Integer, nullable=False, default=0),
         Column("failed", Integer, nullable=False, default=0),
         Column("message", Text, nullable=True),
+        Column("started_on", TIME, nullable=True),
+        Column("finished_on", TIME, nullable=True),
         Index("ix_steps_execution", "execution_id"),
     )
     Table(
