@@ -16,8 +16,7 @@ import pytest
 
 from commonground.apps.scenario import Scenario
 from commonground.integration.contracts import FieldInfo, ValueKind
-from commonground.integration.definitions import Leg
-from commonground.integration.engine.runner import _both
+from commonground.integration.definitions import Leg, TaskDef
 from commonground.integration.mapping import parse_path
 from commonground.integration.mapping.paths import Target, declared_target
 from commonground.integration.mapping.related import related_targets
@@ -47,11 +46,27 @@ def test_the_parent_company_path_reads_from_sales_accounts() -> None:
     assert related_targets(path, lookup) == (Target("accounts", ("accountnumber",)),)
 
 
+def _task(task_filter: str | None, leg_filters: list[str | None]) -> TaskDef:
+    legs = [
+        {
+            "source": "a",
+            "source_entity": "X",
+            "destination": "b",
+            "destination_entity": "Y",
+            "mappings": [],
+            "filter": f,
+        }
+        for f in leg_filters
+    ]
+    return TaskDef.model_validate({"name": "T", "filter": task_filter, "legs": legs})
+
+
 def test_a_leg_filter_joins_the_task_filter() -> None:
-    assert _both("a eq 1", None) == "a eq 1"
-    assert _both(None, "b eq 2") == "b eq 2"
-    assert _both("a eq 1", "b eq 2") == "(a eq 1) and (b eq 2)"
-    assert _both(None, None) is None
+    assert _task("a eq 1", [None]).source_filter(0) == "a eq 1"
+    assert _task(None, ["b eq 2"]).source_filter(0) == "b eq 2"
+    assert _task("a eq 1", ["b eq 2"]).source_filter(0) == "(a eq 1) and (b eq 2)"
+    assert _task(None, [None]).source_filter(0) is None
+    assert _task("a eq 1", [None, "c eq 3"]).source_filter(1) == "c eq 3"  # task filter: leg 1
     leg = Leg.model_validate(
         {
             "source": "hub",

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from commonground.integration.contracts import Connector, ReadRequest
-from commonground.integration.definitions import ProjectDef
+from commonground.integration.definitions import Leg, ProjectDef
 from commonground.integration.engine.state import RunState, key_text
 from commonground.integration.integrator import Integrator
 from commonground.integration.mapping import compile_leg
@@ -94,7 +94,6 @@ def verify_project(integrator: Integrator, project: ProjectDef) -> list[LegCheck
         checks = []
         for task in project.tasks:
             for index, leg in enumerate(task.legs):
-                filters = [f for f in ((task.filter if index == 0 else None), leg.filter) if f]
                 source, destination = connectors[leg.source], connectors[leg.destination]
                 key = links.key_for(leg.destination, leg.destination_entity) or []
                 source_key = links.key_for(leg.source, leg.source_entity) or []
@@ -116,7 +115,7 @@ def verify_project(integrator: Integrator, project: ProjectDef) -> list[LegCheck
                     leg,
                     key,
                     source_key,
-                    " and ".join(f"({f})" for f in filters) or None,
+                    task.source_filter(index),
                 )
                 checks.append(check)
         return checks
@@ -152,7 +151,7 @@ class _Route:
 def _compare(
     check: LegCheck,
     route: _Route,
-    leg: Any,
+    leg: Leg,
     key: list[str],
     source_key: list[str],
     filter_text: str | None,

@@ -106,6 +106,15 @@ class TaskDef(Definition):
     mode: WriteMode = WriteMode.UPSERT
     propagate_deletes: bool = False
 
+    def source_filter(self, leg: int) -> str | None:
+        """The filter a leg reads its source with: the task's (first leg only) and the leg's."""
+        filters = [f for f in (self.filter if leg == 0 else None, self.legs[leg].filter) if f]
+        return (
+            " and ".join(f"({f})" for f in filters)
+            if len(filters) > 1
+            else next(iter(filters), None)
+        )
+
 
 class ScheduleUnit(StrEnum):
     """How a recurring schedule counts (the original's Recur every N x unit)."""

@@ -183,7 +183,7 @@ class ProjectRun:
         source_key = self.links.key_for(leg.source, source.name) or list(
             source.keys[0] if source.keys else ()
         )
-        leg_filter = _both(task.filter if index == 0 else None, leg.filter)
+        leg_filter = task.source_filter(index)
         query = task.query if index == 0 else None
         found = validate_leg(task.name, leg, source, destination, key, leg_filter, query)
         problems.extend(found)
@@ -307,10 +307,3 @@ class ProjectRun:
     def _sequence(self, job: LegJob) -> int:
         names = [t.name for t in self.project.tasks]
         return (names.index(job.task) + 1) * 10 + job.leg
-
-
-def _both(first: str | None, second: str | None) -> str | None:
-    """Two optional source filters as one."""
-    if first and second:
-        return f"({first}) and ({second})"
-    return first or second
