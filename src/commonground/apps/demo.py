@@ -130,7 +130,7 @@ class Demo:
         environments = Environments(home=self.home)
         integrator = Integrator(home=self.home)
         try:
-            with serving(self.home) as url:
+            with serving(self.home) as url, integrator.keep_connectors():
                 scenario = self._systems(environments, integrator, url)
                 self._masters(scenario)
                 started = time.perf_counter()

@@ -8,12 +8,14 @@ host starts them; a run whose runner died is marked Error by the next one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 
 from commonground.errors import TerminalError
 from commonground.integration.catalog.database import SCHEMA, CatalogDatabase
 from commonground.integration.catalog.definitions_store import DefinitionStore
+from commonground.integration.engine.connections import RunConnectors
 from commonground.integration.engine.progress import ProgressListener, ignore_progress
 from commonground.integration.engine.runner import ProjectRun, RunOptions
 from commonground.integration.engine.state import RunState
@@ -57,6 +59,7 @@ class Integrator:
         self.definitions = DefinitionStore(self.db, self.box)
         self.history = History(self.db)
         self.state = RunState(self.db)
+        self.connectors = RunConnectors(self.definitions)
         self.lease_ttl = lease_ttl
         self.retention_days = int(setting("history_days") or DEFAULT_RETENTION_DAYS)
 
@@ -104,6 +107,7 @@ class Integrator:
 
             run = ProjectRun(
                 self.definitions,
+                self.connectors,
                 self.history,
                 self.state,
                 project,
@@ -120,6 +124,10 @@ class Integrator:
         if project.schedule.notify:
             notify(finished, project.schedule.notify, configured_server())
         return finished
+
+    def keep_connectors(self) -> AbstractContextManager[None]:
+        """Keep connectors open across the runs made inside the block (in one thread)."""
+        return self.connectors.keep()
 
     def rerun(
         self,

@@ -15,6 +15,7 @@ from commonground.errors import CommonGroundError
 from commonground.integration.catalog.definitions_store import DefinitionStore
 from commonground.integration.contracts import Connector, EntityInfo, SchemaError
 from commonground.integration.definitions import ConnectionSetDef, Leg, ProjectDef, TaskDef
+from commonground.integration.engine.connections import RunConnectors
 from commonground.integration.engine.legs import LegJob, LegRunner, RunCancelledError, Side
 from commonground.integration.engine.progress import ProgressListener, StepProgress
 from commonground.integration.engine.state import RunState
@@ -22,7 +23,6 @@ from commonground.integration.history import FailedRecord, History, RunStatus, S
 from commonground.integration.mapping import compile_leg
 from commonground.integration.mapping.advanced import query_entity
 from commonground.integration.mapping.validation import Problem, validate_leg
-from commonground.integration.registry import open_connector
 
 VALIDATION_STEP = "Project validation step"
 
@@ -57,6 +57,7 @@ class ProjectRun:
     def __init__(
         self,
         definitions: DefinitionStore,
+        connectors: RunConnectors,
         history: History,
         state: RunState,
         project: ProjectDef,
@@ -66,6 +67,7 @@ class ProjectRun:
         keep_going: Callable[[], bool],
     ) -> None:
         self.definitions = definitions
+        self.connectors = connectors
         self.history = history
         self.state = state
         self.project = project
@@ -96,7 +98,7 @@ class ProjectRun:
             return RunStatus.CANCELLED, totals, "cancelled on request"
         finally:
             for connector in self._connectors.values():
-                connector.close()
+                self.connectors.release(connector)
         message = f"failed steps: {', '.join(totals.failed_steps)}" if totals.failed_steps else None
         return totals.status(), totals, message
 
@@ -104,9 +106,7 @@ class ProjectRun:
 
     def _connector(self, role: str) -> Connector:
         if role not in self._connectors:
-            name = self.links.connections[role]
-            connection = self.definitions.connection(name, reveal=True)
-            self._connectors[role] = open_connector(connection.kind, connection.settings)
+            self._connectors[role] = self.connectors.open(self.links.connections[role])
         return self._connectors[role]
 
     def _describe(self, role: str, entity: str) -> EntityInfo:
