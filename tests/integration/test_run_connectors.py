@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from commonground.integration.definitions import ConnectionDef
 from commonground.integration.engine.connections import RunConnectors
 from tests.fixtures.fix_integration import World, one_way
@@ -38,3 +40,21 @@ def test_runs_inside_keep_give_the_same_results(world: World) -> None:
     assert first.steps[0].counts.inserted == 3
     assert second.steps[0].counts.updated == 1
     assert world.hub_rows()["C1"]["Name"] == "Changed"
+
+
+def test_what_one_thread_keeps_another_does_not_share(world: World) -> None:
+    connectors = RunConnectors(world.integrator.definitions)
+    seen: list[object] = []
+
+    def other_thread() -> None:
+        connector = connectors.open("crm-conn")
+        seen.append(connector)
+        connectors.release(connector)  # not kept in this thread: closed
+
+    with connectors.keep():
+        mine = connectors.open("crm-conn")
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+        assert seen[0] is not mine
+        assert connectors.open("crm-conn") is mine

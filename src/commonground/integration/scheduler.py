@@ -95,19 +95,25 @@ class Scheduler:
 
     def tick(self, now: datetime | None = None) -> list[Fired]:
         """Fire every due project once (each claim is atomic across processes)."""
-        fired: list[Fired] = []
-        for project, occurrence in self.due(now):
-            if not self._claim(project.name, occurrence):
-                continue
-            try:
-                execution = self.integrator.run(project.name, trigger=Trigger.SCHEDULED)
-                fired.append(Fired(project.name, occurrence, execution))
-            except RunInProgressError as exc:
-                fired.append(Fired(project.name, occurrence, None, str(exc)))
-            except CommonGroundError as exc:
-                log.warning("scheduled run of %s failed to start: %s", project.name, exc)
-                fired.append(Fired(project.name, occurrence, None, str(exc)))
-        return fired
+        with self.integrator.keep_connectors():
+            return [
+                fired
+                for project, occurrence in self.due(now)
+                if (fired := self._fire(project, occurrence)) is not None
+            ]
+
+    def _fire(self, project: ProjectDef, occurrence: datetime) -> Fired | None:
+        """Run a due project if this process wins the claim (None when another one did)."""
+        if not self._claim(project.name, occurrence):
+            return None
+        try:
+            execution = self.integrator.run(project.name, trigger=Trigger.SCHEDULED)
+        except RunInProgressError as exc:
+            return Fired(project.name, occurrence, None, str(exc))
+        except CommonGroundError as exc:
+            log.warning("scheduled run of %s failed to start: %s", project.name, exc)
+            return Fired(project.name, occurrence, None, str(exc))
+        return Fired(project.name, occurrence, execution)
 
     def run_forever(self, interval: float = 15.0) -> None:
         """Tick every `interval` seconds until `stop()`."""

@@ -2,12 +2,15 @@
 
 Opening a connector can cost a tenth of a second (an environment's tables are bound, a remote
 model is fetched). A sequence of runs in one thread (the demo, a scheduler tick) can keep them
-open inside `keep()`; a connector whose connection settings changed is opened again. Outside
-`keep()` every run opens and closes its own, so nothing stale survives between runs.
+open inside `keep()`; a connector whose connection settings changed is opened again. What is
+kept belongs to the thread that called `keep()`: runs in other threads (the API's background
+runs) open and close their own. Outside `keep()` every run opens and closes its own, so
+nothing stale survives between runs.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,16 +26,21 @@ class RunConnectors:
 
     def __init__(self, definitions: DefinitionStore) -> None:
         self.definitions = definitions
-        self._kept: dict[str, tuple[bytes, Connector]] | None = None
+        self._local = threading.local()
+
+    @property
+    def _kept(self) -> dict[str, tuple[bytes, Connector]] | None:
+        kept: dict[str, tuple[bytes, Connector]] | None = getattr(self._local, "kept", None)
+        return kept
 
     @contextmanager
     def keep(self) -> Iterator[None]:
-        """Keep connectors open between the runs made inside the block (one thread)."""
-        self._kept = {}
+        """Keep connectors open between the runs this thread makes inside the block."""
+        self._local.kept = {}
         try:
             yield
         finally:
-            kept, self._kept = self._kept, None
+            kept, self._local.kept = self._local.kept, None
             for _, connector in kept.values():
                 connector.close()
 
