@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal, localcontext
+from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -98,11 +98,13 @@ class DecimalNumber(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        with localcontext() as context:
-            context.prec = NUMBER_DIGITS + 8  # 26 integer digits and 6 places exceed the default 28
-            return Decimal(repr(value) if isinstance(value, float) else value).quantize(
-                self.quantum
-            )
+        number = Decimal(repr(value) if isinstance(value, float) else value)
+        try:  # the default 28 digits hold almost every value; a context per value is costly
+            return number.quantize(self.quantum)
+        except InvalidOperation:
+            with localcontext() as context:
+                context.prec = NUMBER_DIGITS + 8  # 26 integer digits and 6 places
+                return number.quantize(self.quantum)
 
 
 def datetime_param(value: datetime) -> str:
