@@ -84,7 +84,11 @@ def verification_table(result: DemoResult) -> Table:
 def demo(
     ctx: typer.Context,
     accounts: int = typer.Option(
-        10_000, "--accounts", min=1, help="Sample accounts (the rest scales)."
+        10_000,
+        "--accounts",
+        "--scale",
+        min=1,
+        help="Sample accounts; contacts, products, quotes, orders and invoices scale with it.",
     ),
     home: Path | None = typer.Option(
         None, "--home", help="Folder for the demo's systems (default: the global --home)."
