@@ -206,22 +206,18 @@ class Demo:
         for batch in self.data.accounts():
             sales.upsert("accounts", batch, key=["accountnumber"])
         ids = {r["accountnumber"]: r["RecordId"] for b in sales.scan("accounts") for r in b}
+        spoiled_exists = any(
+            r.get("msdynce_contactnumber") is None for b in sales.scan("contacts") for r in b
+        )
         for batch in self.data.contacts():
             for contact in batch:
                 contact["parentcustomerid"] = ids.get(contact.pop("parent_accountnumber"))
             keyed = [c for c in batch if c["msdynce_contactnumber"] is not None]
             sales.upsert("contacts", keyed, key=["msdynce_contactnumber"])
             spoiled = [c for c in batch if c["msdynce_contactnumber"] is None]
-            if spoiled and not self._has_spoiled(scenario):
-                sales.create("contacts", spoiled)  # no number: the integrator must refuse it
+            if spoiled and not spoiled_exists:  # no number: the integrator must refuse them
+                sales.create("contacts", spoiled)
         documents.insert_products(scenario.operations_url, self.data.products())
-
-    def _has_spoiled(self, scenario: Scenario) -> bool:
-        return any(
-            r.get("msdynce_contactnumber") is None
-            for b in scenario.sales.scan("contacts")
-            for r in b
-        )
 
     def _run_all(self, scenario: Scenario, figures: list[TaskFigures]) -> None:
         self._run_projects(scenario, MASTERS, figures)

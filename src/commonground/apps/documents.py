@@ -196,12 +196,14 @@ def reprice_products(operations_url: str, every: int) -> int:
         return int(cursor.rowcount)
 
 
-def _insert(db: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
+def _insert(db: sqlite3.Connection, table: str, row: dict[str, Any], verb: str = "INSERT") -> None:
+    """One row of the company, stamped now (`verb` "INSERT OR IGNORE" keeps existing rows)."""
     values = {COMPANY: COMPANY_ID, **row}
     names = ", ".join(values)
     marks = ", ".join("?" for _ in values)
     db.execute(
-        f"INSERT INTO {table} ({names}, {CURSOR}) VALUES ({marks}, {NOW})", list(values.values())
+        f"{verb} INTO {table} ({names}, {CURSOR}) VALUES ({marks}, {NOW})",
+        [float(v) if isinstance(v, Decimal) else v for v in values.values()],
     )
 
 
@@ -210,12 +212,4 @@ def insert_products(operations_url: str, batches: Iterator[Sequence[dict[str, An
     with _operations(operations_url) as db:
         for batch in batches:
             for product in batch:
-                row = {k: float(v) if isinstance(v, Decimal) else v for k, v in product.items()}
-                values = {COMPANY: COMPANY_ID, **row}
-                names = ", ".join(values)
-                marks = ", ".join("?" for _ in values)
-                db.execute(
-                    f"INSERT OR IGNORE INTO EcoResSellableReleasedProductEntity "
-                    f"({names}, {CURSOR}) VALUES ({marks}, {NOW})",
-                    list(values.values()),
-                )
+                _insert(db, "EcoResSellableReleasedProductEntity", product, "INSERT OR IGNORE")

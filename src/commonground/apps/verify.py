@@ -20,7 +20,7 @@ from typing import Any
 
 from commonground.integration.contracts import Connector, ReadRequest
 from commonground.integration.definitions import Leg, ProjectDef
-from commonground.integration.engine.state import RunState, key_text
+from commonground.integration.engine.state import RunState
 from commonground.integration.integrator import Integrator
 from commonground.integration.mapping import compile_leg
 from commonground.integration.registry import open_connector
@@ -142,10 +142,9 @@ class _Route:
         """Which records the integrator wrote into the source from this destination."""
         if stamps is None:
             return [False] * len(records)
-        keys = [key_text(r, key) for r in records]
-        written = self.state.stamps(self.source_connection, entity, keys)
-        going = self.destination_address
-        return [written.get(k) == (s, going) for k, s in zip(keys, stamps, strict=True)]
+        return self.state.echoes(
+            self.source_connection, entity, records, stamps, key, self.destination_address
+        )
 
 
 def _compare(

@@ -8,7 +8,8 @@ retention period (45 days by default) and then purged.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from commonground.errors import NotFoundError
 from commonground.integration.catalog.database import CatalogDatabase, as_text, utc_now
+from commonground.integration.contracts import RecordStatus
 
 
 class RunStatus(StrEnum):
@@ -54,6 +56,11 @@ class StepCounts:
     def upserts(self) -> int:
         """Records inserted or updated."""
         return self.inserted + self.updated
+
+    def add(self, statuses: Iterable[RecordStatus]) -> None:
+        """Count write outcomes (a status's value names the count it adds to)."""
+        for status, number in Counter(statuses).items():
+            setattr(self, status.value, getattr(self, status.value) + number)
 
 
 @dataclass(frozen=True)

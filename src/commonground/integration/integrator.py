@@ -106,7 +106,6 @@ class Integrator:
                 return lease.renew() and not self.history.cancel_requested(execution)
 
             run = ProjectRun(
-                self.definitions,
                 self.connectors,
                 self.history,
                 self.state,

@@ -148,17 +148,16 @@ class LegRunner:
             previews = preview_batch(
                 dest.connector, dest.entity.name, dest.key, mapped.records, dest.organization
             )
-            for item in previews:
-                self._count(
-                    RecordStatus.INSERTED if item["action"] == "insert" else RecordStatus.UPDATED
-                )
+            self.counts.add(
+                RecordStatus.INSERTED if item["action"] == "insert" else RecordStatus.UPDATED
+                for item in previews
+            )
             self.counts.unchanged += len(mapped.records) - len(previews)
         elif mapped.records:
             outcome = dest.connector.write(
                 dest.entity.name, mapped.records, dest.key, job.mode, dest.organization
             )
-            for status in outcome.statuses:
-                self._count(status)
+            self.counts.add(outcome.statuses)
             for refused in outcome.failures:
                 source_position = mapped.positions[refused.position]
                 errors.append(
@@ -177,30 +176,20 @@ class LegRunner:
             self._delete(batch.deleted, errors)
         self._commit(batch, errors, stamps, previews)
 
-    def _count(self, status: RecordStatus) -> None:
-        if status is RecordStatus.INSERTED:
-            self.counts.inserted += 1
-        elif status is RecordStatus.UPDATED:
-            self.counts.updated += 1
-        elif status is RecordStatus.UNCHANGED:
-            self.counts.unchanged += 1
-        elif status is RecordStatus.DELETED:
-            self.counts.deleted += 1
-        else:
-            self.counts.failed += 1
-
     def _without_echoes(
         self, records: list[dict[str, Any]], stamps: Sequence[str]
     ) -> list[dict[str, Any]]:
         job = self.job
-        keys = [key_text(r, job.source.key) for r in records]
-        written = self.state.stamps(job.source.connection, job.source.entity.name, keys)
-        going_to = job.destination.address
-        kept = [
-            r
-            for r, k, s in zip(records, keys, stamps, strict=True)
-            if written.get(k) != (s, going_to)
-        ]
+        source = job.source
+        echoes = self.state.echoes(
+            source.connection,
+            source.entity.name,
+            records,
+            stamps,
+            source.key,
+            job.destination.address,
+        )
+        kept = [r for r, echo in zip(records, echoes, strict=True) if not echo]
         self.counts.unchanged += len(records) - len(kept)
         return kept
 
@@ -216,9 +205,7 @@ class LegRunner:
         if not keys:
             return
         outcome = dest.connector.delete(dest.entity.name, keys, dest.organization)
-        for status in outcome.statuses:
-            if status is RecordStatus.DELETED:
-                self.counts.deleted += 1
+        self.counts.deleted += outcome.count(RecordStatus.DELETED)
         for failure in outcome.failures:
             errors.append(
                 FailedRecord(

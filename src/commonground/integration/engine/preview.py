@@ -49,11 +49,9 @@ def preview_batch(
 
 
 def _same(old: Any, new: Any) -> bool:
+    """Equal, or equal as text when the two sides carry different types (5 and "5")."""
     if old == new:
         return True
-    if isinstance(old, str) and isinstance(new, str):
+    if old is None or new is None or type(old) is type(new):
         return False
-    try:
-        return bool(str(old) == str(new)) and old is not None and new is not None
-    except (TypeError, ValueError):
-        return False
+    return str(old) == str(new)

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from commonground.errors import CommonGroundError
-from commonground.integration.catalog.definitions_store import DefinitionStore
 from commonground.integration.contracts import Connector, EntityInfo, SchemaError
 from commonground.integration.definitions import ConnectionSetDef, Leg, ProjectDef, TaskDef
 from commonground.integration.engine.connections import RunConnectors
@@ -56,7 +55,6 @@ class ProjectRun:
 
     def __init__(
         self,
-        definitions: DefinitionStore,
         connectors: RunConnectors,
         history: History,
         state: RunState,
@@ -66,7 +64,7 @@ class ProjectRun:
         progress: ProgressListener,
         keep_going: Callable[[], bool],
     ) -> None:
-        self.definitions = definitions
+        self.definitions = connectors.definitions
         self.connectors = connectors
         self.history = history
         self.state = state
@@ -75,7 +73,7 @@ class ProjectRun:
         self.options = options
         self.progress = progress
         self.keep_going = keep_going
-        self.links: ConnectionSetDef = definitions.connection_set(project.connection_set)
+        self.links: ConnectionSetDef = self.definitions.connection_set(project.connection_set)
         self._connectors: dict[str, Connector] = {}
         self._described: dict[tuple[str, str], EntityInfo] = {}
 

@@ -97,6 +97,22 @@ class RunState:
                 found.update((r.record_key, (r.stamp, r.origin)) for r in rows)
         return found
 
+    def echoes(
+        self,
+        connection: str,
+        entity: str,
+        records: Sequence[dict[str, Any]],
+        stamps: Sequence[str],
+        key: Sequence[str],
+        going_to: str,
+    ) -> list[bool]:
+        """Per record: the integrator wrote it into this source from `going_to` (a
+        `connection/entity` address) and it has not changed since, so sending it there is
+        an echo."""
+        keys = [key_text(r, key) for r in records]
+        written = self.stamps(connection, entity, keys)
+        return [written.get(k) == (s, going_to) for k, s in zip(keys, stamps, strict=True)]
+
     def remember(
         self,
         conn: Connection,
