@@ -7,26 +7,15 @@ must be entered again), which is the point: a copy of the database alone reveals
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from commonground.errors import DefinitionError
+from commonground.keyfile import key_from_file
 from commonground.settings import home_path, setting
 
 KEY_FILE = "secret.key"
-
-
-def _key_from_file(path: Path) -> bytes:
-    if path.exists():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
-    return key
 
 
 class SecretBox:
@@ -37,7 +26,7 @@ class SecretBox:
         if key is None and configured:
             key = configured.encode()
         if key is None:
-            key = _key_from_file((home or home_path()) / KEY_FILE)
+            key = key_from_file((home or home_path()) / KEY_FILE, Fernet.generate_key)
         try:
             self._fernet = Fernet(key)
         except ValueError as exc:

@@ -3,88 +3,19 @@ database the environments use, so that every API process and worker shares one c
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, Table, create_engine, event, inspect, text
 
 from commonground.integration.catalog.tables import catalog_tables
+from commonground.store.installation import InstallationDatabase, as_text, from_text, utc_now
+
+__all__ = ["FILE", "SCHEMA", "CatalogDatabase", "as_text", "from_text", "utc_now"]
 
 SCHEMA = "commonground_integration"
 FILE = "integration.sqlite"
 
 
-def utc_now() -> datetime:
-    """The current instant, timezone-aware."""
-    return datetime.now(UTC)
-
-
-def as_text(moment: datetime) -> str:
-    """A UTC instant as sortable ISO text (the catalog's time format)."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def from_text(value: str) -> datetime:
-    """An instant back from the catalog's text form."""
-    return datetime.fromisoformat(value)
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-class CatalogDatabase:
+class CatalogDatabase(InstallationDatabase):
     """The catalog's engine and tables, created on first use."""
 
     def __init__(self, home: Path, database_url: str | None = None, schema: str = SCHEMA) -> None:
-        self.schema: str | None
-        if database_url:
-            url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
-            self.engine: Engine = create_engine(url, pool_pre_ping=True)
-            self.schema = schema
-            with self.engine.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        else:
-            home.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(f"sqlite:///{home / FILE}", connect_args={"timeout": 30})
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            self.schema = None
-        self.metadata = catalog_tables(self.schema)
-        self.metadata.create_all(self.engine)
-        self._add_missing_columns()
-
-    def _add_missing_columns(self) -> None:
-        """Columns added to the catalog since a table was created (all nullable) are added
-        to it, so an existing home folder keeps working after an upgrade."""
-        inspector = inspect(self.engine)
-        with self.engine.begin() as conn:
-            for table in self.metadata.sorted_tables:
-                present = {c["name"] for c in inspector.get_columns(table.name, schema=self.schema)}
-                for column in table.columns:
-                    if column.name not in present and column.nullable:
-                        kind = column.type.compile(dialect=self.engine.dialect)
-                        name = self.engine.dialect.identifier_preparer.format_table(table)
-                        conn.execute(text(f'ALTER TABLE {name} ADD COLUMN "{column.name}" {kind}'))
-
-    def table(self, name: str) -> Table:
-        """A catalog table by its short name."""
-        key = f"{self.schema}.{name}" if self.schema else name
-        return self.metadata.tables[key]
-
-    def close(self) -> None:
-        """Close pooled connections."""
-        self.engine.dispose()
-
-    def drop(self) -> None:
-        """Remove the catalog and everything in it (tests, uninstall)."""
-        if self.schema is not None:
-            with self.engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
-        else:
-            self.metadata.drop_all(self.engine)
-        self.close()
+        super().__init__(home, database_url, file=FILE, schema=schema, tables=catalog_tables)
