@@ -45,6 +45,21 @@ SETTINGS: tuple[Setting, ...] = (
         "(secret.key, mode 0600) in the home folder is created and used.",
     ),
     Setting(
+        "token_key",
+        "COMMONGROUND_TOKEN_KEY",
+        None,
+        "Key that signs API access tokens (HS256); without it a key file "
+        "(token.key, mode 0600) in the home folder is created and used. Every API process "
+        "of an installation must use the same key.",
+    ),
+    Setting(
+        "token_minutes",
+        "COMMONGROUND_TOKEN_MINUTES",
+        "15",
+        "Minutes an API access token is valid; clients renew it with their refresh token "
+        "or client credentials.",
+    ),
+    Setting(
         "history_days",
         "COMMONGROUND_HISTORY_DAYS",
         "45",

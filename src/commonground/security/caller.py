@@ -8,8 +8,10 @@ every right anyway, so it is not a way around security but the name of that fact
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class CallerKind(StrEnum):
@@ -37,3 +39,21 @@ class Caller:
 
 
 SYSTEM = Caller("system", CallerKind.SYSTEM, admin=True)
+
+
+CALLER_KEY = "commonground.caller"
+"""The ASGI scope key under which the authentication middleware puts the request's caller."""
+
+
+class NoCallerError(LookupError):
+    """A request reached code that needs its caller without passing authentication: the
+    app was assembled without the middleware, which is a bug, never a client's fault."""
+
+
+def caller_of(scope_or_request: Mapping[str, Any]) -> Caller:
+    """The caller the authentication middleware set on an ASGI scope or Starlette request
+    (a request is a mapping over its scope)."""
+    caller = scope_or_request.get(CALLER_KEY)
+    if not isinstance(caller, Caller):
+        raise NoCallerError("the request carries no authenticated caller")
+    return caller
