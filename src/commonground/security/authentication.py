@@ -107,7 +107,10 @@ class Authenticator:
         entry = self._cache.get((claims.kind, claims.subject))
         if entry is None or entry[0] <= self.directory.clock():
             return None
-        return _caller(claims, entry[1])
+        identity = entry[1]
+        if identity is None or not _valid(claims, identity):
+            return None  # a refusal is never taken from the cache: the token may be newer
+        return identity.caller
 
     def look_up_caller(self, claims: TokenClaims) -> Caller:
         """The caller for checked claims, from the directory (and into the cache)."""
@@ -143,8 +146,12 @@ class Authenticator:
         )
 
 
+def _valid(claims: TokenClaims, identity: Identity) -> bool:
+    return not identity.disabled and identity.stamp == claims.stamp
+
+
 def _caller(claims: TokenClaims, identity: Identity | None) -> Caller:
-    if identity is None or identity.disabled or identity.stamp != claims.stamp:
+    if identity is None or not _valid(claims, identity):
         raise InvalidTokenError("the access token has been revoked")
     return identity.caller
 

@@ -72,7 +72,7 @@ class SignInThrottle:
         now = self.clock()
         since = as_text(now - self.limits.window)
         table = self._failures
-        recent = (table.c.key == key) & (table.c.at >= since)
+        recent = (table.c.key == key) & (table.c.at > since)
         with self.db.engine.connect() as conn:
             count = conn.execute(select(func.count()).where(recent)).scalar_one()
             if count < limit:
