@@ -8,15 +8,18 @@ from pathlib import Path
 import typer
 
 from commonground.cli import (
+    app_user,
     connection,
     connection_set,
     entity,
     env,
+    group,
     history,
     picklist,
     project,
     run,
     schedule,
+    user,
 )
 from commonground.cli.output import report
 from commonground.cli.state import State
@@ -40,6 +43,9 @@ app.add_typer(project.templates_app, name="template")
 app.add_typer(run.app, name="run")
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(history.app, name="history")
+app.add_typer(user.app, name="user")
+app.add_typer(app_user.app, name="app-user")
+app.add_typer(group.app, name="group")
 
 
 @app.callback()
@@ -64,7 +70,7 @@ def main_options(
 
 def register() -> None:
     """Attach the command modules that register themselves on the app."""
-    from commonground.cli import data, demo, serve  # noqa: F401  (they add commands to `app`)
+    from commonground.cli import audit, data, demo, serve  # noqa: F401  (they add commands to `app`)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import orjson
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -32,6 +34,11 @@ EXIT_CODES: tuple[tuple[type[CommonGroundError], int], ...] = (
     (ReferentialIntegrityError, 5),
     (StoreUnavailableError, 6),
 )
+
+
+def print_json(value: object) -> None:
+    """Machine-readable output (`--json`): one JSON document, no colours or wrapping."""
+    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
 
 
 def exit_code(error: CommonGroundError) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from commonground.integration.integrator import Integrator
+from commonground.security.directory import Directory
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
 
@@ -20,6 +21,7 @@ class State:
     database_url: str | None
     _environments: Environments | None = field(default=None, repr=False)
     _integrator: Integrator | None = field(default=None, repr=False)
+    _directory: Directory | None = field(default=None, repr=False)
 
     @property
     def environments(self) -> Environments:
@@ -39,8 +41,17 @@ class State:
             self._integrator = Integrator(home=self.home, database_url=self.database_url)
         return self._integrator
 
+    @property
+    def directory(self) -> Directory:
+        """The installation's users, application users, groups and audit log."""
+        if self._directory is None:
+            self._directory = Directory(self.home, self.database_url)
+        return self._directory
+
     def close(self) -> None:
         """Release database connections."""
+        if self._directory is not None:
+            self._directory.close()
         if self._environments is not None:
             self._environments.close()
         if self._integrator is not None:
