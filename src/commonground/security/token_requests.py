@@ -9,7 +9,6 @@ before they are joined with a colon and base64-encoded.
 from __future__ import annotations
 
 import base64
-import binascii
 from urllib.parse import parse_qsl, unquote_plus
 
 MAX_FIELDS = 20
@@ -45,7 +44,7 @@ def parse_basic_credentials(header: str) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # binascii.Error, non-ASCII text, bad UTF-8
         raise TokenRequestError("the Basic credentials are not valid base64 UTF-8") from exc
     client_id, colon, secret = decoded.partition(":")
     if not colon:
