@@ -12,6 +12,7 @@ and never a driver's. Retrying code looks only at the Transient/Terminal markers
      ├── ConflictError            a stale write (optimistic concurrency)
      ├── ReferentialIntegrityError  a delete would orphan referencing records
      ├── SchemaChangeError        a schema change is not allowed or the data does not fit
+     ├── ForbiddenError           the caller's roles do not grant what the call needs
      └── StoreError               the database failed in a way not covered above
 
 Markers: TransientError (retrying may succeed), TerminalError (it will not).
@@ -151,6 +152,18 @@ class SchemaChangeError(TerminalError):
     """A change to an entity's schema is not allowed, or existing data does not fit it."""
 
     code = "InvalidSchemaChange"
+
+
+class ForbiddenError(TerminalError):
+    """The caller lacks a privilege. The message names the privilege, never any data."""
+
+    code = "Forbidden"
+
+    def __init__(self, privilege: str, target: str, reason: str | None = None) -> None:
+        self.privilege = privilege
+        self.target = target
+        why = f" ({reason})" if reason else ""
+        super().__init__(f"missing privilege: {privilege} on {target}{why}")
 
 
 class StoreError(CommonGroundError):

@@ -17,7 +17,7 @@ from tests.fixtures.records import account, contact
 @pytest.fixture(scope="module")
 def remote(server: str) -> Iterator[Client]:
     base, _, rest = server.partition("/environments/")
-    client = connect_remote(base, rest.split("/")[0], user="remote")
+    client = connect_remote(base, rest.split("/")[0])
     yield client
     assert isinstance(client.backend, RemoteBackend)
     client.backend.close()

@@ -8,13 +8,14 @@ from commonground.errors import ConflictError, NotFoundError, RecordValidationEr
 from commonground.query import F
 from commonground.sdk import Client, connect
 from commonground.sdk.backend import EmbeddedBackend
+from commonground.security.caller import Caller
 from commonground.service.environment import Environment
 from tests.fixtures.records import account, contact
 
 
 @pytest.fixture
 def client(env: Environment) -> Client:
-    return Client(EmbeddedBackend(env), user="alice")
+    return Client(EmbeddedBackend(env, Caller("alice", admin=True)))
 
 
 def test_entity_set_names_are_case_insensitive_and_checked(client: Client) -> None:

@@ -13,6 +13,7 @@ import random
 import threading
 from collections.abc import Callable
 
+from commonground.security.caller import Caller
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
 from tests.fixtures.records import account
@@ -28,7 +29,7 @@ def write(env: Environment, writer: int, seed: int) -> None:
     rng = random.Random(seed)
     own: dict[str, int] = {}  # this writer's keys -> RecordId
     for batch in range(BATCHES):
-        with env.transaction(f"writer{writer}") as tx:
+        with env.transaction(Caller(f"writer{writer}", admin=True)) as tx:
             keys = [f"W{writer}-{rng.randrange(40)}" for _ in range(8)]
             keys += [f"SHARED-{rng.randrange(SHARED_KEYS)}" for _ in range(4)]
             unique_keys = list(dict.fromkeys(keys))

@@ -11,6 +11,7 @@ from commonground.errors import (
     ReferentialIntegrityError,
 )
 from commonground.query import Query
+from commonground.security.caller import Caller
 from tests.fixtures.records import account, contact, product, sales_order, sales_order_line
 
 
@@ -48,7 +49,7 @@ def test_delete_removes_the_record_and_leaves_a_tombstone(env):
     rid = created.record_ids[0]
     token = env.current_token()
 
-    assert env.delete("Account", [rid], user="dave") == 1
+    assert env.delete("Account", [rid], caller=Caller("dave", admin=True)) == 1
 
     with pytest.raises(NotFoundError):
         env.get("Account", rid)
@@ -111,7 +112,7 @@ def test_cascade_delete_through_compositions(env):
     built = build_orders(env)
     token = env.current_token()
 
-    removed = env.delete("SalesOrder", [built["orders"][0]], user="erin")
+    removed = env.delete("SalesOrder", [built["orders"][0]], caller=Caller("erin", admin=True))
 
     assert removed == 1 + 2 + 4
     assert env.current_token() == token + 7

@@ -10,6 +10,7 @@ import pytest
 
 from commonground.errors import ConflictError, RecordValidationError
 from commonground.query import Query
+from commonground.security.caller import Caller
 from commonground.service.writes import Outcome
 from tests.fixtures.records import (
     account,
@@ -54,7 +55,9 @@ def gadget_record(owner: int) -> dict:
 
 def test_create_returns_ids_versions_and_system_fields(env):
     before = env.current_token()
-    result = env.create("Account", [account("Contoso"), account("Fabrikam")], user="alice")
+    result = env.create(
+        "Account", [account("Contoso"), account("Fabrikam")], caller=Caller("alice", admin=True)
+    )
 
     assert result.outcomes == [Outcome.INSERTED, Outcome.INSERTED]
     assert (result.inserted, result.updated, result.unchanged, result.failed) == (2, 0, 0, 0)
@@ -326,7 +329,9 @@ def test_update_by_record_id_changes_only_the_given_fields(env):
     ).record_ids[0]
     before = env.get("Account", rid)
 
-    result = env.update("Account", [{"RecordId": rid, "FullName": "Contoso Ltd"}], user="bob")
+    result = env.update(
+        "Account", [{"RecordId": rid, "FullName": "Contoso Ltd"}], caller=Caller("bob", admin=True)
+    )
     assert result.outcomes == [Outcome.UPDATED]
     after = env.get("Account", rid)
     assert after["FullName"] == "Contoso Ltd"
@@ -489,7 +494,7 @@ def test_stale_version_on_upsert_by_key_raises_conflict(env):
 
 
 def test_transaction_commits_all_writes_together(env):
-    with env.transaction("carol") as tx:
+    with env.transaction(Caller("carol", admin=True)) as tx:
         acc = tx.create("Account", [account("Contoso")]).record_ids[0]
         con = tx.create("Contact", [contact("Ann", PrimaryAccount=acc)]).record_ids[0]
         tx.update("Account", [{"RecordId": acc, "PrimaryContact": con}])

@@ -22,6 +22,7 @@ from commonground.api.integration import integration_routes
 from commonground.api.limits import RequestBudget
 from commonground.api.metadata import metadata_routes
 from commonground.api.payloads import json_body, json_response, read_body, service_root
+from commonground.api.security import security_routes
 from commonground.errors import CommonGroundError
 from commonground.integration.integrator import Integrator
 from commonground.odata.csdl import csdl_xml
@@ -62,6 +63,7 @@ def create_app(
             f"{ROOT}/{{path:path}}", api.resource, methods=["GET", "POST", "PATCH", "PUT", "DELETE"]
         ),
         *metadata_routes(environments),
+        *security_routes(environments),
         *(integration_routes(integrator) if integrator is not None else []),
     ]
     app = Starlette(

@@ -34,6 +34,7 @@ from starlette.responses import Response
 
 from commonground.api import dispatch
 from commonground.api.errors import ApiError, api_error, error_response
+from commonground.api.identity import CALLER_KEY, request_caller
 from commonground.api.payloads import json_response, parse_json, prefer, service_root
 from commonground.errors import CommonGroundError
 from commonground.service.environment import Environment, Transaction
@@ -144,7 +145,7 @@ class _Runner:
     def _change_set(self, change_set: ChangeSet) -> list[Answer] | Answer:
         answers: list[Answer] = []
         try:
-            with self.env.transaction(dispatch.API_USER) as tx:
+            with self.env.transaction(request_caller(self.outer)) as tx:
                 for part in change_set.parts:
                     answer = self._guarded(part, tx)
                     if answer.response.status_code >= 400:
@@ -235,6 +236,7 @@ class _Runner:
             "scheme": outer.get("scheme", "http"),
             "server": outer.get("server"),
             "client": outer.get("client"),
+            CALLER_KEY: outer.get(CALLER_KEY),
             "root_path": outer.get("root_path", ""),
             "path": full_path,
             "raw_path": quote(full_path).encode("latin-1"),

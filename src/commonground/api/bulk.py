@@ -38,6 +38,7 @@ from commonground.odata.keys import parse_key
 from commonground.odata.naming import NAMESPACE, entity_for_set
 from commonground.query.expressions import Path
 from commonground.query.plan import Query
+from commonground.security.caller import Caller
 from commonground.service.environment import Environment, Transaction
 from commonground.service.writes import WriteMode
 
@@ -107,7 +108,6 @@ class _Binds:
                 continue
             value = next(iter(key.values()))
             grouped.setdefault((entity.name, field.name), {}).setdefault(value, []).append(url)
-        conn = tx.ctx.conn
         for (entity_name, field_name), by_value in grouped.items():
             values = list(by_value)
             for start in range(0, len(values), 500):
@@ -117,14 +117,14 @@ class _Binds:
                     select=(RECORD_ID, field_name),
                     where=Path((field_name,)).in_(chunk),
                 )
-                for record in tx.env.reader.query(conn, query):
+                for record in tx.query(query):
                     for url in by_value.get(record.get(field_name), []):
                         ids[url] = int(record[RECORD_ID])
             rest += [u for urls in by_value.values() for u in urls if u not in ids]
         for url in rest:
             entity, key = keys[url]
             try:
-                ids[url] = int(tx.env.reader.get_by_key(conn, entity.name, key)[RECORD_ID])
+                ids[url] = int(tx.get_by_key(entity.name, key)[RECORD_ID])
             except NotFoundError:
                 ids[url] = None
 
@@ -193,14 +193,14 @@ def create_multiple(
     env: Environment,
     entity: Entity,
     body: Any,
-    user: str,
+    caller: Caller,
     tx: Transaction | None = None,
 ) -> Response:
     """Create every target in one batch write, or none of them."""
     targets = _targets(body)
     binds = _Binds(env)
     records, errors = _decode(env, entity, targets, binds)
-    with writing(env, user, tx) as t:
+    with writing(env, caller, tx) as t:
         binds.resolve(t, records, errors)
         groups: list[tuple[list[str] | None, list[int]]] = [(None, list(range(len(records))))]
         written = _write(t, entity, WriteMode.CREATE, records, groups, errors)
@@ -276,7 +276,7 @@ def upsert_multiple(
     env: Environment,
     entity: Entity,
     body: Any,
-    user: str,
+    caller: Caller,
     tx: Transaction | None = None,
 ) -> Response:
     """Upsert every target (one batch write per kind of key, usually one), or none of them."""
@@ -290,7 +290,7 @@ def upsert_multiple(
             errors.append(match)
         else:
             groups.setdefault(match, []).append(index)
-    with writing(env, user, tx) as t:
+    with writing(env, caller, tx) as t:
         binds.resolve(t, records, errors)
         keyed = [(None if m == (RECORD_ID,) else list(m), ps) for m, ps in groups.items()]
         written = _write(t, entity, WriteMode.UPSERT, records, keyed, errors)
@@ -298,7 +298,7 @@ def upsert_multiple(
 
 
 Handler = Callable[
-    [Request, Environment, Entity, Any, str, Transaction | None],
+    [Request, Environment, Entity, Any, Caller, Transaction | None],
     Response,
 ]
 ACTIONS: dict[str, Handler] = {

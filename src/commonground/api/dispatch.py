@@ -16,13 +16,13 @@ from starlette.responses import Response
 
 from commonground.api import bulk, reading, writing
 from commonground.api.errors import ApiError
+from commonground.api.identity import request_caller
 from commonground.api.resources import Resource, parse_resource, split_key
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import Entity
 from commonground.odata.naming import NAMESPACE, entity_for_set
 from commonground.service.environment import Environment, Transaction
 
-API_USER = "api"
 ACTION_NAMESPACES = (NAMESPACE, "Microsoft.Dynamics.CRM")
 
 
@@ -81,10 +81,11 @@ def execute(
 ) -> Response:
     """Run `request.method` on a target (blocking: call it from a worker thread)."""
     method = request.method
+    caller = request_caller(request)
     if isinstance(target, Action):
         if method != "POST":
             raise ApiError(405, "MethodNotAllowed", f"{target.name} is invoked with POST")
-        return bulk.ACTIONS[target.name](request, env, target.entity, body, API_USER, tx)
+        return bulk.ACTIONS[target.name](request, env, target.entity, body, caller, tx)
     if method == "GET":
         if target.key is None:
             return reading.read_collection(request, env, target)
@@ -93,14 +94,14 @@ def execute(
         if target.key is None:
             raise ApiError(405, "MethodNotAllowed", "DELETE needs a record: use Set(<key>)")
         if target.property is not None:
-            return writing.set_property(env, target, None, API_USER, tx)
-        return writing.delete(request, env, target, API_USER, tx)
+            return writing.set_property(env, target, None, caller, tx)
+        return writing.delete(request, env, target, caller, tx)
     if method == "POST" and target.key is None and not target.count:
-        return writing.create(request, env, target.entity, body, API_USER, tx)
+        return writing.create(request, env, target.entity, body, caller, tx)
     if method == "PATCH" and target.key is not None and target.property is None:
-        return writing.upsert(request, env, target, body, API_USER, tx)
+        return writing.upsert(request, env, target, body, caller, tx)
     if method == "PUT" and target.property is not None:
-        return writing.set_property(env, target, _property_value(body), API_USER, tx)
+        return writing.set_property(env, target, _property_value(body), caller, tx)
     raise ApiError(405, "MethodNotAllowed", f"{method} is not allowed on this resource")
 
 

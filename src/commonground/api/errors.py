@@ -3,8 +3,9 @@
     {"error": {"code": "...", "message": "...", "details": [{"code", "target", "message"}]}}
 
 Product errors are translated here, once, into a status that fits: a bad query or record is
-400, a missing thing 404, a stale version 412, a clash with stored data 409, an unavailable
-database 503. Anything else is a bug and answers 500 without leaking internals.
+400, a missing privilege 403, a missing thing 404, a stale version 412, a clash with stored
+data 409, an unavailable database 503. Anything else is a bug and answers 500 without
+leaking internals.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from commonground.errors import (
     CommonGroundError,
     ConflictError,
     DefinitionError,
+    ForbiddenError,
     NotFoundError,
     RecordValidationError,
     ReferentialIntegrityError,
@@ -48,6 +50,7 @@ class ApiError(Exception):
 
 STATUS_BY_ERROR: tuple[tuple[type[CommonGroundError], int], ...] = (
     (NotFoundError, 404),
+    (ForbiddenError, 403),
     (RecordValidationError, 400),
     (DefinitionError, 400),
     (SchemaChangeError, 400),

@@ -27,10 +27,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from commonground.api.errors import ApiError
+from commonground.api.identity import request_caller
 from commonground.api.payloads import json_body, json_response
 from commonground.model.entity import Entity
 from commonground.model.field import Field
 from commonground.model.picklist import Picklist
+from commonground.security.caller import Caller
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
 
@@ -62,18 +64,19 @@ class MetadataApi:
         self.environments = environments
 
     async def _run(
-        self, request: Request, work: Callable[[Environment], Any], status: int = 200
+        self, request: Request, work: Callable[[Environment, Caller], Any], status: int = 200
     ) -> Response:
+        """Run `work` on the request's environment for the request's caller."""
         name = request.path_params["env"]
         env: Environment = await run_in_threadpool(self.environments.open, name)
-        result = await run_in_threadpool(work, env)
+        result = await run_in_threadpool(work, env, request_caller(request))
         return json_response(result, status)
 
     async def model(self, request: Request) -> Response:
         """Every entity and picklist definition of the environment."""
         return await self._run(
             request,
-            lambda env: {
+            lambda env, _: {
                 "entities": [definition(e) for e in env.model.entities],
                 "picklists": [definition(p) for p in env.model.picklists],
             },
@@ -82,20 +85,24 @@ class MetadataApi:
     async def entity(self, request: Request) -> Response:
         """One entity definition."""
         name = request.path_params["entity"]
-        return await self._run(request, lambda env: definition(env.model.entity(name)))
+        return await self._run(request, lambda env, _: definition(env.model.entity(name)))
 
     async def create_entity(self, request: Request) -> Response:
         """Create a custom entity (it gets a Title field when it names no primary name)."""
         entity = parse(Entity, await json_body(request, MAX_DEFINITION), "entity")
         if entity.standard:
             raise ApiError(400, "InvalidDefinition", "entity: only custom entities can be created")
-        return await self._run(request, lambda env: definition(env.create_entity(entity)), 201)
+        return await self._run(
+            request, lambda env, caller: definition(env.create_entity(entity, caller)), 201
+        )
 
     async def add_field(self, request: Request) -> Response:
         """Add a field to an entity; existing data is kept."""
         field = parse(Field, await json_body(request, MAX_DEFINITION), "field")
         name = request.path_params["entity"]
-        return await self._run(request, lambda env: definition(env.add_field(name, field)), 201)
+        return await self._run(
+            request, lambda env, caller: definition(env.add_field(name, field, caller)), 201
+        )
 
     async def change_field(self, request: Request) -> Response:
         """Change a field's properties or widen its type (the body holds the new definition)."""
@@ -104,10 +111,10 @@ class MetadataApi:
         if not isinstance(body, dict):
             raise ApiError(400, "InvalidDefinition", "field: expected a JSON object")
 
-        def change(env: Environment) -> Any:
+        def change(env: Environment, caller: Caller) -> Any:
             current = env.model.entity(name).field_or_none(field_name)
             data = {**(definition(current) if current else {}), **body, "name": field_name}
-            return definition(env.change_field(name, parse(Field, data, "field")))
+            return definition(env.change_field(name, parse(Field, data, "field"), caller))
 
         return await self._run(request, change)
 
@@ -119,13 +126,17 @@ class MetadataApi:
         name = request.path_params["entity"]
         key_name, fields = str(body.get("name") or "_".join(body["fields"])), body["fields"]
         return await self._run(
-            request, lambda env: definition(env.add_key(name, key_name, fields)), 201
+            request,
+            lambda env, caller: definition(env.add_key(name, key_name, fields, caller)),
+            201,
         )
 
     async def create_picklist(self, request: Request) -> Response:
         """Create a custom picklist; its name must be new."""
         picklist = parse(Picklist, await json_body(request, MAX_DEFINITION), "picklist")
-        return await self._run(request, lambda env: definition(env.create_picklist(picklist)), 201)
+        return await self._run(
+            request, lambda env, caller: definition(env.create_picklist(picklist, caller)), 201
+        )
 
 
 def metadata_routes(environments: Environments) -> list[Route]:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from commonground.api.errors import ApiError
+from commonground.api.identity import request_caller
 from commonground.api.paging import DEFAULT_PAGE, after_token, skip_token, sort_fields
 from commonground.api.payloads import json_response, prefer, service_root
 from commonground.api.resources import Resource
@@ -22,6 +23,7 @@ from commonground.odata.options import ParsedOptions, parse_query_options
 from commonground.query.aggregate import Apply
 from commonground.query.expressions import Expr, Path
 from commonground.query.plan import Query
+from commonground.security.caller import Caller
 from commonground.service.codec import Record
 from commonground.service.environment import Environment
 from commonground.store.changes import current_position
@@ -43,8 +45,9 @@ def read_collection(request: Request, env: Environment, resource: Resource) -> R
     if parsed.apply is not None:  # filter() alone: records, as with $filter
         parsed = replace(parsed, query=replace(parsed.query, where=parsed.apply.filter))
     query = parsed.query
+    caller = request_caller(request)
     if resource.count:
-        return Response(str(env.count(query)), media_type="text/plain")
+        return Response(str(env.count(query, caller)), media_type="text/plain")
     page_size = _page_size(request)
     keyset = sort_fields(resource.entity, query)
     if keyset is None and "$skiptoken" in options:
@@ -52,14 +55,14 @@ def read_collection(request: Request, env: Environment, resource: Resource) -> R
     page_query = _page_query(query, options.get("$skiptoken"), keyset)
     wanted = query.top if query.top is not None else None
     limit = page_size if wanted is None else min(wanted, page_size)
-    records = env.query(replace(page_query, top=limit + 1))
+    records = env.query(replace(page_query, top=limit + 1), caller)
     more = len(records) > limit and (wanted is None or wanted > limit)
     records = records[:limit]
     root = service_root(request)
     set_name = entity_set_name(resource.entity.name)
     body: dict[str, Any] = {"@odata.context": f"{root}$metadata#{set_name}"}
     if parsed.count:
-        body["@odata.count"] = env.count(Query(query.entity, where=query.where))
+        body["@odata.count"] = env.count(Query(query.entity, where=query.where), caller)
     encoder = RecordEncoder(env.model, resource.entity, _ieee754(request))
     extra = _read_only_for_paging(query, page_query)
     body["value"] = [_without(encoder.encode(r), extra) for r in records]
@@ -88,7 +91,8 @@ def read_groups(
         raise ApiError(400, "InvalidQuery", "$count cannot be combined with $apply")
     query = parsed.query
     top = MAX_GROUPS if query.top is None else min(query.top, MAX_GROUPS)
-    groups = env.aggregate(resource.entity.name, apply, query.order_by, top, query.skip)
+    caller = request_caller(request)
+    groups = env.aggregate(resource.entity.name, apply, query.order_by, top, query.skip, caller)
     set_name = entity_set_name(resource.entity.name)
     shape = context_properties(env.model, resource.entity, apply)
     body = {
@@ -149,13 +153,15 @@ def key_condition(resource: Resource) -> Expr:
     return condition
 
 
-def find_record(env: Environment, resource: Resource, query: Query | None = None) -> Record:
+def find_record(
+    env: Environment, resource: Resource, caller: Caller, query: Query | None = None
+) -> Record:
     """The record a keyed resource addresses, shaped by `query` (404 when there is none)."""
     base = query or Query(resource.entity.name)
     plain = base.select is None and not base.include and base.where is None
     if plain and resource.key is not None and list(resource.key) == [RECORD_ID]:
-        return env.get(resource.entity.name, int(resource.key[RECORD_ID]))  # prepared point read
-    found = env.query(replace(base, where=key_condition(resource), top=1, skip=None))
+        return env.get(resource.entity.name, int(resource.key[RECORD_ID]), caller)  # point read
+    found = env.query(replace(base, where=key_condition(resource), top=1, skip=None), caller)
     if not found:
         shown = ", ".join(f"{k}={v!r}" for k, v in (resource.key or {}).items())
         raise NotFoundError(f"{resource.entity.name} record", shown)
@@ -165,7 +171,7 @@ def find_record(env: Environment, resource: Resource, query: Query | None = None
 def read_record(request: Request, env: Environment, resource: Resource) -> Response:
     """One record (or one of its properties); 304 when If-None-Match names its version."""
     parsed = parse_query_options(resource.entity, env.model, dict(request.query_params))
-    record = find_record(env, resource, parsed.query)
+    record = find_record(env, resource, request_caller(request), parsed.query)
     version = int(record["VersionNumber"])
     matches = request.headers.get("if-none-match")
     if matches and not parsed.query.include and _etag_matches(matches, version):
@@ -198,9 +204,11 @@ def start_tracking(
     if refused:
         message = f"odata.track-changes cannot be combined with {', '.join(refused)}"
         raise ApiError(400, "InvalidQuery", message)
+    access = env.access(request_caller(request))
     with env.reading() as conn:
         token = current_position(env.db, conn)
-        records = [r for batch in env.reader.scan(conn, resource.entity.name) for r in batch]
+        scan = env.reader.scan(conn, resource.entity.name, access=access)
+        records = [r for batch in scan for r in batch]
     return _delta_page(request, env, resource, records, [], token, more=False)
 
 
@@ -210,7 +218,9 @@ def read_changes(
     """What changed after a delta token: changed records, then deleted-entity entries."""
     if not (token_text.isascii() and token_text.isdigit()):  # not '¹': int() refuses it
         raise ApiError(400, "InvalidDeltaToken", "$deltatoken is not one this service issued")
-    changes = env.changes_since(resource.entity.name, int(token_text), _page_size(request))
+    changes = env.changes_since(
+        resource.entity.name, int(token_text), _page_size(request), request_caller(request)
+    )
     return _delta_page(
         request, env, resource, changes.changed, changes.deleted, changes.token, changes.more
     )

@@ -25,17 +25,18 @@ from commonground.odata.json_format import BodyDecoder, RecordEncoder, etag, ver
 from commonground.odata.keys import parse_key
 from commonground.odata.naming import child_collections, entity_for_set, entity_set_name
 from commonground.query.plan import Query
+from commonground.security.caller import Caller
 from commonground.service.codec import Record
 from commonground.service.environment import Environment, Transaction
 
 
 @contextmanager
-def writing(env: Environment, user: str, tx: Transaction | None) -> Iterator[Transaction]:
+def writing(env: Environment, caller: Caller, tx: Transaction | None) -> Iterator[Transaction]:
     """The caller's transaction (a batch change set), or one of the request's own."""
     if tx is not None:
         yield tx
         return
-    with env.transaction(user) as own:
+    with env.transaction(caller) as own:
         yield own
 
 
@@ -50,7 +51,7 @@ def resolve_bind(env: Environment, tx: Transaction) -> Any:
         key = parse_key(target, env.model, key_text)
         if list(key) == [RECORD_ID]:
             return int(key[RECORD_ID])
-        return int(env.reader.get_by_key(tx.ctx.conn, target.name, key)[RECORD_ID])
+        return int(tx.get_by_key(target.name, key)[RECORD_ID])
 
     return resolve
 
@@ -95,11 +96,11 @@ def create(
     env: Environment,
     entity: Entity,
     body: Any,
-    user: str,
+    caller: Caller,
     tx: Transaction | None = None,
 ) -> Response:
     """POST to an entity set: one record, with deep-inserted lines if it carries them."""
-    with writing(env, user, tx) as t:
+    with writing(env, caller, tx) as t:
         record_id = insert_deep(env, t, entity, body)
         return _representation(request, t, entity, record_id, 201, body_by_default=True)
 
@@ -126,7 +127,7 @@ def upsert(
     env: Environment,
     resource: Resource,
     body: Any,
-    user: str,
+    caller: Caller,
     tx: Transaction | None = None,
 ) -> Response:
     """PATCH on a record: update or create with the If-Match / If-None-Match semantics."""
@@ -134,7 +135,7 @@ def upsert(
     if_none_match = request.headers.get("if-none-match")
     entity = resource.entity
     assert resource.key is not None
-    with writing(env, user, tx) as t:
+    with writing(env, caller, tx) as t:
         record, _ = BodyDecoder(env.model, entity).decode(body, 0, resolve_bind(env, t))
         existing = _existing(env, t, resource)
         if existing is None:
@@ -161,9 +162,9 @@ def _existing(env: Environment, tx: Transaction, resource: Resource) -> tuple[in
     assert resource.key is not None
     try:
         if list(resource.key) == [RECORD_ID]:
-            found = env.reader.get(tx.ctx.conn, resource.entity.name, int(resource.key[RECORD_ID]))
+            found = tx.get(resource.entity.name, int(resource.key[RECORD_ID]))
         else:
-            found = env.reader.get_by_key(tx.ctx.conn, resource.entity.name, resource.key)
+            found = tx.get_by_key(resource.entity.name, resource.key)
     except NotFoundError:
         return None
     return int(found[RECORD_ID]), int(found[VERSION])
@@ -183,7 +184,7 @@ def _shown(key: dict[str, Any]) -> str:
 def find_in(tx: Transaction, resource: Resource) -> Record:
     """The record a keyed resource addresses, read in the write transaction (404 if none)."""
     query = Query(resource.entity.name, where=key_condition(resource), top=1)
-    found = tx.env.reader.query(tx.ctx.conn, query)
+    found = tx.query(query)
     if not found:
         shown = ", ".join(f"{k}={v!r}" for k, v in (resource.key or {}).items())
         raise NotFoundError(f"{resource.entity.name} record", shown)
@@ -194,14 +195,14 @@ def delete(
     request: Request,
     env: Environment,
     resource: Resource,
-    user: str,
+    caller: Caller,
     tx: Transaction | None = None,
 ) -> Response:
     """DELETE a record (and its composed lines); If-Match checks the version."""
     if_match = request.headers.get("if-match")
     version = _version(if_match) if if_match and if_match.strip() != "*" else None
     try:
-        with writing(env, user, tx) as t:
+        with writing(env, caller, tx) as t:
             record = find_in(t, resource)
             t.delete(resource.entity.name, [int(record[RECORD_ID])], [version])
     except ConflictError as exc:
@@ -211,11 +212,15 @@ def delete(
 
 
 def set_property(
-    env: Environment, resource: Resource, value: Any, user: str, tx: Transaction | None = None
+    env: Environment,
+    resource: Resource,
+    value: Any,
+    caller: Caller,
+    tx: Transaction | None = None,
 ) -> Response:
     """PUT `{"value": ...}` on a property, or DELETE it (sets it to null)."""
     assert resource.property is not None
-    with writing(env, user, tx) as t:
+    with writing(env, caller, tx) as t:
         record = find_in(t, resource)
         t.update(resource.entity.name, [{RECORD_ID: record[RECORD_ID], resource.property: value}])
     return Response(status_code=204, headers={"OData-Version": "4.0"})

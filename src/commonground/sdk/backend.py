@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from commonground.query.plan import Query
+from commonground.security.caller import SYSTEM, Caller
 from commonground.service.codec import Record
 from commonground.service.environment import Environment
 from commonground.service.reads import ChangeSet
@@ -51,7 +52,7 @@ class Backend(Protocol):
     def get_by_key(self, entity: str, key: dict[str, Any]) -> Record:
         """One record by alternate key."""
 
-    def execute(self, operations: Sequence[Operation], user: str) -> list[OpResult]:
+    def execute(self, operations: Sequence[Operation]) -> list[OpResult]:
         """Run operations in one transaction: all succeed or none is applied."""
 
     def changes_since(self, entity: str, token: int, limit: int) -> ChangeSet:
@@ -62,31 +63,32 @@ class Backend(Protocol):
 
 
 class EmbeddedBackend:
-    """The data service in this process."""
+    """The data service in this process, used with one caller's rights."""
 
-    def __init__(self, env: Environment) -> None:
+    def __init__(self, env: Environment, caller: Caller = SYSTEM) -> None:
         self.env = env
+        self.caller = caller
 
     def query(self, query: Query) -> list[Record]:
         """Records a query plan selects."""
-        return self.env.query(query)
+        return self.env.query(query, self.caller)
 
     def count(self, query: Query) -> int:
         """How many records the query's filter matches."""
-        return self.env.count(query)
+        return self.env.count(query, self.caller)
 
     def get(self, entity: str, record_id: int) -> Record:
         """One record by RecordId."""
-        return self.env.get(entity, record_id)
+        return self.env.get(entity, record_id, self.caller)
 
     def get_by_key(self, entity: str, key: dict[str, Any]) -> Record:
         """One record by alternate key."""
-        return self.env.get_by_key(entity, key)
+        return self.env.get_by_key(entity, key, self.caller)
 
-    def execute(self, operations: Sequence[Operation], user: str) -> list[OpResult]:
+    def execute(self, operations: Sequence[Operation]) -> list[OpResult]:
         """Run operations in one write transaction."""
         results: list[OpResult] = []
-        with self.env.transaction(user) as tx:
+        with self.env.transaction(self.caller) as tx:
             for op in operations:
                 if isinstance(op, WriteOp):
                     results.append(tx.write(op.entity, op.records, op.mode, op.key))
@@ -96,7 +98,7 @@ class EmbeddedBackend:
 
     def changes_since(self, entity: str, token: int, limit: int) -> ChangeSet:
         """Changes of one entity after a token."""
-        return self.env.changes_since(entity, token, limit)
+        return self.env.changes_since(entity, token, limit, self.caller)
 
     def entity_names(self) -> list[str]:
         """Names of the entities."""

@@ -22,9 +22,8 @@ if TYPE_CHECKING:
 class Batch:
     """Queued operations, executed in one transaction by `execute()` or at the end of a `with`."""
 
-    def __init__(self, backend: Backend, user: str) -> None:
+    def __init__(self, backend: Backend) -> None:
         self._backend = backend
-        self._user = user
         self.operations: list[Operation] = []
         self.results: list[OpResult] = []
 
@@ -64,7 +63,7 @@ class Batch:
     def execute(self) -> list[OpResult]:
         """Run every queued operation in one transaction; returns one result per operation."""
         operations, self.operations = self.operations, []
-        self.results = self._backend.execute(operations, self._user)
+        self.results = self._backend.execute(operations)
         return self.results
 
     def __enter__(self) -> Batch:

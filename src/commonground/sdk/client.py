@@ -11,8 +11,8 @@ from commonground.query.plan import Query
 from commonground.sdk.backend import Backend, DeleteOp, EmbeddedBackend, WriteOp
 from commonground.sdk.batch import Batch
 from commonground.sdk.query import QueryBuilder
+from commonground.security.caller import SYSTEM, Caller
 from commonground.service.codec import Record
-from commonground.service.environment import SYSTEM_USER
 from commonground.service.environments import Environments
 from commonground.service.reads import ChangeSet
 from commonground.service.writes import WriteMode, WriteResult
@@ -45,7 +45,7 @@ class EntitySet:
         return self._backend.get_by_key(self.name, key)
 
     def _write(self, op: WriteOp | DeleteOp) -> Any:
-        return self._backend.execute([op], self._client.user)[0]
+        return self._backend.execute([op])[0]
 
     def insert(self, records: Sequence[dict[str, Any]]) -> WriteResult:
         """Create records in one transaction."""
@@ -91,9 +91,8 @@ class EntitySet:
 class Client:
     """A connection to one environment."""
 
-    def __init__(self, backend: Backend, user: str = SYSTEM_USER) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        self.user = user
 
     def entity_set(self, name: str) -> EntitySet:
         """The entity set of an entity (NotFoundError if the entity does not exist)."""
@@ -107,7 +106,7 @@ class Client:
 
     def batch(self) -> Batch:
         """A transactional batch: everything queued in it commits together or not at all."""
-        return Batch(self.backend, self.user)
+        return Batch(self.backend)
 
 
 def connect(
@@ -115,17 +114,18 @@ def connect(
     *,
     home: Path | None = None,
     database_url: str | None = None,
-    user: str = SYSTEM_USER,
+    caller: Caller = SYSTEM,
 ) -> Client:
-    """A client on an environment of this installation (embedded, in-process)."""
+    """A client on an environment of this installation (embedded, in-process), acting with
+    the caller's rights (the local operator's by default)."""
     environments = Environments(
         home=home or home_path(), database_url=database_url or setting("database_url")
     )
-    return Client(EmbeddedBackend(environments.open(environment)), user)
+    return Client(EmbeddedBackend(environments.open(environment), caller))
 
 
-def connect_remote(base_url: str, environment: str, *, user: str = SYSTEM_USER) -> Client:
+def connect_remote(base_url: str, environment: str) -> Client:
     """A client on an environment served by `commonground serve` at `base_url`."""
     from commonground.sdk.remote import RemoteBackend
 
-    return Client(RemoteBackend(base_url, environment), user)
+    return Client(RemoteBackend(base_url, environment))

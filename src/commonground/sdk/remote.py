@@ -131,7 +131,7 @@ class RemoteBackend:
 
     # -- writes ----------------------------------------------------------------------------
 
-    def execute(self, operations: Sequence[Operation], user: str) -> list[OpResult]:
+    def execute(self, operations: Sequence[Operation]) -> list[OpResult]:
         """All operations in one atomic change set (one bulk action when that suffices)."""
         if len(operations) == 1 and isinstance(operations[0], WriteOp):
             bulk = self._bulk(operations[0])

@@ -5,6 +5,9 @@ recursively, the lines of every composition below them), then refuses if any row
 that set still references one of them through an association (restricted delete). Every
 removed row gets a tombstone with its business key, so change tracking reports cascaded
 deletions too.
+
+The caller needs Delete on the entity, and each record must be inside the caller's delete
+policies; lines that go with their header need Delete on the line entity.
 """
 
 from __future__ import annotations
@@ -15,9 +18,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from commonground.errors import ConflictError, NotFoundError, ReferentialIntegrityError
+from commonground.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ReferentialIntegrityError,
+)
 from commonground.model.entity import RECORD_ID, VERSION
 from commonground.model.field import RelationshipKind
+from commonground.security.permissions import Operation
 from commonground.service.context import WriteContext
 from commonground.store import records as rows_store
 from commonground.store.changes import add_tombstones
@@ -32,6 +41,7 @@ def delete_records(
 ) -> int:
     """Delete records (and their composed lines); returns how many rows were removed."""
     entity = ctx.model.entity(entity_name)
+    condition = ctx.access.condition(entity.name, Operation.DELETE)
     table = ctx.db.table(entity.name)
     statement = select(table.c[RECORD_ID], table.c[VERSION]).where(
         table.c[RECORD_ID].in_(list(record_ids))
@@ -43,7 +53,16 @@ def delete_records(
         expected = expected_versions[position] if expected_versions else None
         if expected is not None and int(found[rid]) != expected:
             raise ConflictError(entity.name, rid, expected, int(found[rid]))
+    if condition is not None:
+        admitted = ctx.reader.within(ctx.conn, entity.name, list(found), condition)
+        outside = next((rid for rid in record_ids if rid not in admitted), None)
+        if outside is not None:
+            reason = f"record {outside} is outside the caller's delete policy"
+            raise ForbiddenError(str(Operation.DELETE), entity.name, reason)
     doomed = _with_lines(ctx, entity.name, set(record_ids))
+    for name, ids in doomed.items():
+        if ids:
+            ctx.access.require(name, Operation.DELETE)
     _check_restricted(ctx, doomed)
     total = sum(len(ids) for ids in doomed.values())
     position = ctx.db.allocate(ctx.conn, CHANGE_SEQUENCE, total)

@@ -2,7 +2,9 @@
 
 The API, SDK, CLI and integrator all go through this facade. Writes run in a `Transaction`
 (one write transaction of the store, all or nothing); convenience methods on `Environment`
-open one transaction per call.
+open one transaction per call. Every operation runs for a `Caller` and is checked against
+the caller's rights in this environment (data privileges and policies, schema and security
+capabilities); the default caller is the local operator, who holds every right.
 """
 
 from __future__ import annotations
@@ -28,16 +30,18 @@ from commonground.model.picklist import Picklist
 from commonground.model.types import WIDENINGS, FieldType, Storage
 from commonground.query.aggregate import Apply
 from commonground.query.plan import Order, Query
+from commonground.security.access import Access
+from commonground.security.caller import SYSTEM, Caller
+from commonground.security.permissions import Capability
 from commonground.service.codec import EntityCodec, Record, canonical
 from commonground.service.context import WriteContext
 from commonground.service.deletes import delete_records
 from commonground.service.reads import ChangeSet, Reader, resolve_key
+from commonground.service.security import EnvironmentSecurity
 from commonground.service.writes import BatchWriter, WriteMode, WriteResult
 from commonground.store import schema as ddl
 from commonground.store.changes import current_position
 from commonground.store.database import Database
-
-SYSTEM_USER = "system"
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,10 @@ class EnvironmentSettings:
 class Transaction:
     """Writes and reads inside one write transaction: all of them commit, or none does."""
 
-    def __init__(self, env: Environment, conn: Connection, user: str) -> None:
+    def __init__(self, env: Environment, conn: Connection, caller: Caller) -> None:
         self.env = env
-        self.ctx = WriteContext(env.db, conn, env.model, user)
+        self.access = env.access(caller)
+        self.ctx = WriteContext(env.db, conn, env.model, caller.name, self.access, env.reader)
 
     def write(
         self,
@@ -112,7 +117,15 @@ class Transaction:
 
     def get(self, entity: str, record_id: int) -> Record:
         """Read one record inside this transaction."""
-        return self.env.reader.get(self.ctx.conn, entity, record_id)
+        return self.env.reader.get(self.ctx.conn, entity, record_id, self.access)
+
+    def get_by_key(self, entity: str, key: dict[str, Any]) -> Record:
+        """Read one record by alternate key values inside this transaction."""
+        return self.env.reader.get_by_key(self.ctx.conn, entity, key, self.access)
+
+    def query(self, query: Query) -> list[Record]:
+        """Records selected by a query plan, inside this transaction."""
+        return self.env.reader.query(self.ctx.conn, query, self.access)
 
 
 class Environment:
@@ -127,7 +140,16 @@ class Environment:
         self.settings = settings
         self._codecs: dict[str, EntityCodec] = {}
         self.reader = Reader(db, model, self._codecs)
+        self.security = EnvironmentSecurity(name, db, lambda: self.model)
         db.bind_model(model)
+
+    def access(self, caller: Caller) -> Access:
+        """What a caller may do here (an open environment lets every caller at all data)."""
+        return self.security.access(caller, self.settings.access_mode == "open")
+
+    def require(self, caller: Caller, capability: Capability) -> None:
+        """ForbiddenError unless the caller's roles here carry a capability."""
+        self.access(caller).require_capability(capability, f"environment {self.name}")
 
     # -- model and codecs ----------------------------------------------------------------
 
@@ -175,10 +197,10 @@ class Environment:
     # -- transactions --------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self, user: str = SYSTEM_USER) -> Iterator[Transaction]:
+    def transaction(self, caller: Caller = SYSTEM) -> Iterator[Transaction]:
         """A write transaction; it commits when the block ends and rolls back on an error."""
         with self.db.write() as conn:
-            yield Transaction(self, conn, user)
+            yield Transaction(self, conn, caller)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -189,10 +211,10 @@ class Environment:
     # -- one-call conveniences -----------------------------------------------------------
 
     def create(
-        self, entity: str, records: Sequence[dict[str, Any]], user: str = SYSTEM_USER
+        self, entity: str, records: Sequence[dict[str, Any]], caller: Caller = SYSTEM
     ) -> WriteResult:
         """Insert records in a transaction of their own."""
-        with self.transaction(user) as tx:
+        with self.transaction(caller) as tx:
             return tx.create(entity, records)
 
     def update(
@@ -200,10 +222,10 @@ class Environment:
         entity: str,
         records: Sequence[dict[str, Any]],
         key: str | Sequence[str] | None = None,
-        user: str = SYSTEM_USER,
+        caller: Caller = SYSTEM,
     ) -> WriteResult:
         """Update records in a transaction of their own."""
-        with self.transaction(user) as tx:
+        with self.transaction(caller) as tx:
             return tx.update(entity, records, key)
 
     def upsert(
@@ -211,11 +233,11 @@ class Environment:
         entity: str,
         records: Sequence[dict[str, Any]],
         key: str | Sequence[str] | None = None,
-        user: str = SYSTEM_USER,
+        caller: Caller = SYSTEM,
         skip_errors: bool = False,
     ) -> WriteResult:
         """Upsert records in a transaction of their own."""
-        with self.transaction(user) as tx:
+        with self.transaction(caller) as tx:
             return tx.upsert(entity, records, key, skip_errors)
 
     def delete(
@@ -223,21 +245,21 @@ class Environment:
         entity: str,
         record_ids: Sequence[int],
         versions: Sequence[int | None] | None = None,
-        user: str = SYSTEM_USER,
+        caller: Caller = SYSTEM,
     ) -> int:
         """Delete records in a transaction of their own."""
-        with self.transaction(user) as tx:
+        with self.transaction(caller) as tx:
             return tx.delete(entity, record_ids, versions)
 
-    def query(self, query: Query) -> list[Record]:
+    def query(self, query: Query, caller: Caller = SYSTEM) -> list[Record]:
         """Records selected by a query plan."""
         with self.reading() as conn:
-            return self.reader.query(conn, query)
+            return self.reader.query(conn, query, self.access(caller))
 
-    def count(self, query: Query) -> int:
+    def count(self, query: Query, caller: Caller = SYSTEM) -> int:
         """How many records a query's filter matches."""
         with self.reading() as conn:
-            return self.reader.count(conn, query)
+            return self.reader.count(conn, query, self.access(caller))
 
     def aggregate(
         self,
@@ -246,44 +268,56 @@ class Environment:
         order_by: Sequence[Order] = (),
         top: int | None = None,
         skip: int | None = None,
+        caller: Caller = SYSTEM,
     ) -> list[dict[str, Any]]:
         """The groups of an aggregation plan (`$apply`), in one read transaction."""
+        access = self.access(caller)
         with self.reading() as conn:
-            return self.reader.aggregate(conn, entity, apply, order_by, top, skip)
+            return self.reader.aggregate(conn, entity, apply, order_by, top, skip, access)
 
-    def get(self, entity: str, record_id: int) -> Record:
+    def get(self, entity: str, record_id: int, caller: Caller = SYSTEM) -> Record:
         """One record by RecordId."""
+        access = self.access(caller)
         with self.reading() as conn:
-            return self.reader.get(conn, entity, record_id)
+            return self.reader.get(conn, entity, record_id, access)
 
-    def get_by_key(self, entity: str, key: dict[str, Any]) -> Record:
+    def get_by_key(self, entity: str, key: dict[str, Any], caller: Caller = SYSTEM) -> Record:
         """One record by alternate key values."""
+        access = self.access(caller)
         with self.reading() as conn:
-            return self.reader.get_by_key(conn, entity, key)
+            return self.reader.get_by_key(conn, entity, key, access)
 
-    def changes_since(self, entity: str, token: int = 0, limit: int = 5000) -> ChangeSet:
+    def changes_since(
+        self, entity: str, token: int = 0, limit: int = 5000, caller: Caller = SYSTEM
+    ) -> ChangeSet:
         """Changes of one entity after a token; ask again with the returned token."""
+        access = self.access(caller)
         with self.reading() as conn:
-            return self.reader.changes(conn, entity, token, limit)
+            return self.reader.changes(conn, entity, token, limit, access)
 
     def current_token(self) -> int:
         """The newest committed change position: a token that means "from now on"."""
         with self.reading() as conn:
             return current_position(self.db, conn)
 
-    def scan(self, entity: str, batch: int = 10_000) -> Iterator[list[Record]]:
-        """Every record of an entity, a batch at a time."""
+    def scan(
+        self, entity: str, batch: int = 10_000, caller: Caller = SYSTEM
+    ) -> Iterator[list[Record]]:
+        """Every record of an entity (that the caller may read), a batch at a time."""
+        access = self.access(caller)
         with self.reading() as conn:
-            yield from self.reader.scan(conn, entity, batch)
+            yield from self.reader.scan(conn, entity, batch, access)
 
     # -- schema --------------------------------------------------------------------------
 
-    def create_entity(self, entity: Entity) -> Entity:
+    def create_entity(self, entity: Entity, caller: Caller = SYSTEM) -> Entity:
         """Add a custom entity (a Title field is added when it names no primary name)."""
-        return self.create_entities([entity])[0]
+        return self.create_entities([entity], caller)[0]
 
-    def create_entities(self, entities: Sequence[Entity]) -> list[Entity]:
-        """Add custom entities that may look each other up, in one schema change."""
+    def create_entities(self, entities: Sequence[Entity], caller: Caller = SYSTEM) -> list[Entity]:
+        """Add custom entities that may look each other up, in one schema change; each gets
+        its View and Maintain permission sets."""
+        self.require(caller, Capability.SCHEMA)
         model = self.model
         created = []
         for entity in entities:
@@ -295,6 +329,8 @@ class Environment:
         with self.db.write() as conn:
             for entity in created:
                 ddl.add_entity(self.db, conn, entity)
+                self.security.entity_added(conn, entity.name)
+        self.security.forget()
         self._set_model(model)
         return created
 
@@ -307,8 +343,9 @@ class Environment:
             self.db.bind_entity(self.model.entity(entity.name))
         return statements
 
-    def add_field(self, entity_name: str, field: Field) -> Entity:
+    def add_field(self, entity_name: str, field: Field, caller: Caller = SYSTEM) -> Entity:
         """Add a field to an entity (standard entities accept only optional custom fields)."""
+        self.require(caller, Capability.SCHEMA)
         old = self.model.entity(entity_name)
         if old.field_or_none(field.name) is not None:
             raise AlreadyExistsError("Field", field.name, old.name)
@@ -337,8 +374,9 @@ class Environment:
             table.update().values({field.name: canonical(self.model, field, field.default)})
         )
 
-    def change_field(self, entity_name: str, field: Field) -> Entity:
+    def change_field(self, entity_name: str, field: Field, caller: Caller = SYSTEM) -> Entity:
         """Change a field's properties or widen its type; existing data must fit."""
+        self.require(caller, Capability.SCHEMA)
         old = self.model.entity(entity_name)
         current = old.field_or_none(field.name)
         if current is None:
@@ -399,18 +437,24 @@ class Environment:
                         f"{new.name}.{field.name}: record {rid}: {exc}"
                     ) from exc
 
-    def drop_entity(self, name: str) -> None:
-        """Delete a custom entity and its data."""
+    def drop_entity(self, name: str, caller: Caller = SYSTEM) -> None:
+        """Delete a custom entity and its data (and the permissions on it)."""
+        self.require(caller, Capability.SCHEMA)
         entity = self.model.entity(name)
         if entity.standard:
             raise SchemaChangeError(f"standard entity {entity.name} cannot be deleted")
         model = self.model.without_entity(entity.name)
         with self.db.write() as conn:
             ddl.drop_entity(self.db, conn, entity)
+            self.security.entity_dropped(conn, entity.name)
+        self.security.forget()
         self._set_model(model)
 
-    def add_key(self, entity_name: str, key_name: str, fields: Sequence[str]) -> Entity:
+    def add_key(
+        self, entity_name: str, key_name: str, fields: Sequence[str], caller: Caller = SYSTEM
+    ) -> Entity:
         """Add an alternate key; fails (nothing changed) when stored records share a value."""
+        self.require(caller, Capability.SCHEMA)
         old = self.model.entity(entity_name)
         if old.key_fields(key_name) is not None:
             raise AlreadyExistsError("Key", key_name, old.name)
@@ -427,8 +471,9 @@ class Environment:
         self._set_model(model)
         return new
 
-    def create_picklist(self, picklist: Picklist) -> Picklist:
+    def create_picklist(self, picklist: Picklist, caller: Caller = SYSTEM) -> Picklist:
         """Add a custom picklist; its name must be new."""
+        self.require(caller, Capability.SCHEMA)
         if self.model.has_picklist(picklist.name):
             raise AlreadyExistsError("Picklist", picklist.name, self.name)
         model = self.model.with_picklist(picklist.model_copy(update={"standard": False}))
@@ -437,11 +482,15 @@ class Environment:
         self._set_model(model)
         return model.picklist(picklist.name)
 
-    def set_settings(self, settings: EnvironmentSettings) -> None:
+    def set_settings(self, settings: EnvironmentSettings, caller: Caller = SYSTEM) -> None:
         """Change the environment's settings (e.g. open or restricted access)."""
+        self.require(caller, Capability.SECURITY)
         with self.db.write() as conn:
             ddl.set_environment_settings(self.db, conn, settings.to_json())
-        self.settings = settings
+        before, self.settings = self.settings, settings
+        if before.access_mode != settings.access_mode:
+            detail = {"from": before.access_mode, "to": settings.access_mode}
+            self.security.audit(caller, "access mode changed", self.name, detail)
 
 
 def with_title(entity: Entity) -> Entity:

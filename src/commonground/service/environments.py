@@ -26,6 +26,8 @@ from commonground.model.datamodel import DataModel
 from commonground.model.entity import Entity
 from commonground.model.picklist import Picklist
 from commonground.model.yaml_loader import standard_model
+from commonground.security.caller import SYSTEM, Caller
+from commonground.service import security
 from commonground.service.codec import EntityCodec
 from commonground.service.environment import Environment, EnvironmentSettings
 from commonground.store import records as rows_store
@@ -38,6 +40,7 @@ from commonground.store.dialects.sqlite import SQLiteLocator
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
 BACKUP_FORMAT = 1
 BATCH = 5000
+SECURITY_TABLES = ("security", "role_members")
 
 
 def check_name(name: str) -> str:
@@ -75,8 +78,10 @@ class Environments:
         name: str,
         settings: EnvironmentSettings | None = None,
         model: DataModel | None = None,
+        owner: Caller = SYSTEM,
     ) -> Environment:
-        """A new environment holding the standard entities (or the given model)."""
+        """A new environment holding the standard entities (or the given model); its owner
+        (the creator) holds Database Owner and Environment Admin there."""
         check_name(name)
         if self.locator.exists(name):
             raise AlreadyExistsError("Environment", name)
@@ -87,6 +92,7 @@ class Environments:
         try:
             with db.write(installing=True) as conn:
                 ddl.install(db, conn, name, settings.to_json(), model)
+                security.install(db, conn, model, owner)
         except BaseException:
             self.locator.drop(name)
             raise
@@ -116,12 +122,12 @@ class Environments:
                 Entity.model_validate_json(d)
                 for d in conn.execute(select(db.system["entities"].c.definition)).scalars()
             ]
-        env = Environment(
-            row.name,
-            db,
-            DataModel(entities, picklists),
-            EnvironmentSettings.from_json(row.settings),
-        )
+            installed = security.is_installed(db, conn)
+        model = DataModel(entities, picklists)
+        if not installed:  # made before security existed: it gets the built-in objects
+            with db.write() as conn:
+                security.install(db, conn, model)
+        env = Environment(row.name, db, model, EnvironmentSettings.from_json(row.settings))
         self._open[name.lower()] = env
         return env
 
@@ -162,6 +168,10 @@ class Environments:
                 "picklists": [json.loads(p.model_dump_json()) for p in env.model.picklists],
                 "entities": [json.loads(e.model_dump_json()) for e in env.model.entities],
                 "sequences": sequences,
+                "security": {
+                    key: [dict(row._mapping) for row in conn.execute(select(env.db.system[key]))]
+                    for key in SECURITY_TABLES
+                },
             }
             archive.writestr("manifest.json", json.dumps(manifest, indent=1))
             for entity in env.model.entities:
@@ -195,14 +205,25 @@ class Environments:
             settings = EnvironmentSettings(**manifest["settings"])
             env = self.create(check_name(name or manifest["name"]), settings, model)
             try:
-                self._load(env, archive, manifest["sequences"])
+                self._load(env, archive, manifest["sequences"], manifest.get("security", {}))
+                env.security.forget()
             except BaseException:
                 self.delete(env.name)
                 raise
         return env
 
-    def _load(self, env: Environment, archive: zipfile.ZipFile, sequences: dict[str, int]) -> None:
+    def _load(
+        self,
+        env: Environment,
+        archive: zipfile.ZipFile,
+        sequences: dict[str, int],
+        security_rows: dict[str, list[dict[str, Any]]],
+    ) -> None:
         with env.db.write() as conn:
+            for key, saved in security_rows.items():  # older backups keep the built-in ones
+                conn.execute(env.db.system[key].delete())
+                if saved:
+                    conn.execute(env.db.system[key].insert(), saved)
             for entity in env.model.entities:
                 table = env.db.table(entity.name)
                 columns = [c.name for c in table.columns]

@@ -3,12 +3,16 @@
 Related records are fetched per query, not per record: one extra query per include, keyed by
 the RecordIds the main query returned, so a page of 1,000 orders with their lines costs two
 queries, not 1,001.
+
+Every read runs for a caller's `Access`: an entity the caller may not read is refused (or,
+when only expanded, left out), and the caller's read policies are added to the query's filter,
+so what is not theirs to see is never fetched.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
@@ -21,13 +25,19 @@ from commonground.model.types import FieldType
 from commonground.query.aggregate import Apply
 from commonground.query.expressions import Expr, Path
 from commonground.query.plan import Include, Order, Query
+from commonground.security.access import Access, full_access
+from commonground.security.caller import SYSTEM
+from commonground.security.permissions import Operation
 from commonground.service.codec import EntityCodec, Record, canonical
+from commonground.service.reach import reached_entities
 from commonground.store.aggregate import RowReader, compile_apply
 from commonground.store.changes import Tombstone, changes_since
 from commonground.store.database import Database
 from commonground.store.query import QueryError, child_relationship, compile_query, count_query
 
 CHUNK = 10_000
+SYSTEM_ACCESS = full_access(SYSTEM)
+READ = Operation.READ
 
 
 @dataclass(frozen=True)
@@ -62,19 +72,54 @@ class Reader:
             return value
         return canonical(self.model, field, value)
 
-    def query(self, conn: Connection, query: Query) -> list[Record]:
+    def query(self, conn: Connection, query: Query, access: Access = SYSTEM_ACCESS) -> list[Record]:
         """The records a query plan selects, with their includes."""
         entity = self.model.entity(query.entity)
+        query = self.secured(entity, query, access)
         statement, fields = compile_query(self.db, self.model, query, self.coerce)
         codec = self.codec(entity)
         records = [codec.decode(fields, row) for row in conn.execute(statement)]
         for include in query.include:
-            self._include(conn, entity, records, include)
+            self._include(conn, entity, records, include, access)
         return records
 
-    def count(self, conn: Connection, query: Query) -> int:
+    def secured(self, entity: Entity, query: Query, access: Access) -> Query:
+        """The query narrowed to the records the caller may read; ForbiddenError when the
+        caller may not read the entity, or an entity the filter or sort order looks into."""
+        if access.unrestricted:
+            return query
+        condition = access.condition(entity.name, READ)
+        self.require_reach(entity, query.where, [o.path for o in query.order_by], access)
+        if condition is None:
+            return query
+        return replace(query, where=condition if query.where is None else query.where & condition)
+
+    def require_reach(
+        self, entity: Entity, where: Expr | None, paths: Sequence[str], access: Access
+    ) -> None:
+        """Read on every other entity a condition or sort order looks into."""
+        if access.unrestricted:
+            return
+        for name in sorted(reached_entities(self.model, entity, where, paths)):
+            access.require(name, READ)
+
+    def count(self, conn: Connection, query: Query, access: Access = SYSTEM_ACCESS) -> int:
         """How many records the query's filter matches."""
+        query = self.secured(self.model.entity(query.entity), query, access)
         return int(conn.execute(count_query(self.db, self.model, query, self.coerce)).scalar() or 0)
+
+    def within(
+        self, conn: Connection, entity: str, record_ids: Sequence[int], condition: Expr
+    ) -> set[int]:
+        """Those of some records that a condition (a policy) admits."""
+        admitted: set[int] = set()
+        for start in range(0, len(record_ids), CHUNK):
+            chunk = list(record_ids[start : start + CHUNK])
+            where = Path((RECORD_ID,)).in_(chunk) & condition
+            plan = Query(entity, select=(RECORD_ID,), where=where)
+            statement, _ = compile_query(self.db, self.model, plan, self.coerce)
+            admitted.update(int(row[0]) for row in conn.execute(statement))
+        return admitted
 
     def aggregate(
         self,
@@ -84,6 +129,7 @@ class Reader:
         order_by: Sequence[Order] = (),
         top: int | None = None,
         skip: int | None = None,
+        access: Access = SYSTEM_ACCESS,
     ) -> list[dict[str, Any]]:
         """The groups an aggregation plan makes, one object per group.
 
@@ -92,15 +138,34 @@ class Reader:
         picklists show item names.
         """
         definition = self.model.entity(entity)
+        if not access.unrestricted:
+            condition = access.condition(definition.name, READ)
+            paths = [*apply.group_by, *(a.path for a in apply.aggregates if a.path)]
+            self.require_reach(
+                definition, apply.filter, [*paths, *(o.path for o in order_by)], access
+            )
+            if condition is not None:
+                where = condition if apply.filter is None else apply.filter & condition
+                apply = replace(apply, filter=where)
         statement, outputs = compile_apply(
             self.db, self.model, definition.name, apply, order_by, top, self.coerce, skip
         )
         reader = RowReader(self.model, outputs)
         return [reader.read(row) for row in conn.execute(statement)]
 
-    def get(self, conn: Connection, entity_name: str, record_id: int) -> Record:
-        """One record by RecordId; NotFoundError if there is none."""
+    def get(
+        self, conn: Connection, entity_name: str, record_id: int, access: Access = SYSTEM_ACCESS
+    ) -> Record:
+        """One record by RecordId; NotFoundError if there is none (or none the caller's read
+        policies reach: a record outside them is as good as absent)."""
         entity = self.model.entity(entity_name)
+        if access.condition(entity.name, READ) is not None:
+            found = self.query(
+                conn, Query(entity.name, where=Path((RECORD_ID,)) == record_id), access
+            )
+            if not found:
+                raise NotFoundError(f"{entity.name} record", str(record_id))
+            return found[0]
         statement, fields = self._get_statement(entity)
         row = conn.execute(statement, {"record_id": record_id}).first()
         if row is None:
@@ -123,7 +188,13 @@ class Reader:
         self._by_id[entity.name] = (entity, statement, fields)
         return statement, fields
 
-    def get_by_key(self, conn: Connection, entity_name: str, key: dict[str, Any]) -> Record:
+    def get_by_key(
+        self,
+        conn: Connection,
+        entity_name: str,
+        key: dict[str, Any],
+        access: Access = SYSTEM_ACCESS,
+    ) -> Record:
         """One record by the values of an alternate key (all its fields)."""
         entity = self.model.entity(entity_name)
         fields = resolve_key(entity, list(key))
@@ -131,27 +202,37 @@ class Reader:
         for field, value in zip(fields, key.values(), strict=True):
             term = Path((field,)) == value
             condition = term if condition is None else condition & term
-        found = self.query(conn, Query(entity.name, where=condition, top=2))
+        found = self.query(conn, Query(entity.name, where=condition, top=2), access)
         if not found:
             shown = ", ".join(f"{k}={v!r}" for k, v in key.items())
             raise NotFoundError(f"{entity.name} record", shown)
         return found[0]
 
     def _include(
-        self, conn: Connection, entity: Entity, records: list[Record], include: Include
+        self,
+        conn: Connection,
+        entity: Entity,
+        records: list[Record],
+        include: Include,
+        access: Access,
     ) -> None:
+        """Fetch one include for all records; an entity the caller may not read is left out."""
         lookup = entity.field_or_none(include.name)
         if lookup is not None and lookup.type is FieldType.LOOKUP:
             assert lookup.target is not None
+            if not access.allows(lookup.target, READ):
+                return
             ids = sorted({r[lookup.name] for r in records if r.get(lookup.name) is not None})
-            related = self._by_ids(conn, lookup.target, RECORD_ID, ids, include.query)
+            related = self._by_ids(conn, lookup.target, RECORD_ID, ids, include.query, access)
             by_id = {r[RECORD_ID]: r for r in related}
             for record in records:
                 record.related[lookup.name] = by_id.get(record.get(lookup.name))
             return
         relation = child_relationship(self.model, entity, include.name)
+        if not access.allows(relation.child, READ):
+            return
         ids = sorted({r[RECORD_ID] for r in records})
-        children = self._by_ids(conn, relation.child, relation.field, ids, include.query)
+        children = self._by_ids(conn, relation.child, relation.field, ids, include.query, access)
         grouped: dict[int, list[Record]] = {}
         for child in children:
             grouped.setdefault(child[relation.field], []).append(child)
@@ -159,7 +240,13 @@ class Reader:
             record.related[include.name] = grouped.get(record[RECORD_ID], [])
 
     def _by_ids(
-        self, conn: Connection, entity: str, column: str, ids: list[Any], shape: Query | None
+        self,
+        conn: Connection,
+        entity: str,
+        column: str,
+        ids: list[Any],
+        shape: Query | None,
+        access: Access,
     ) -> list[Record]:
         out: list[Record] = []
         for start in range(0, len(ids), CHUNK):
@@ -176,28 +263,45 @@ class Reader:
                 order_by=shape.order_by if shape else (),
                 include=shape.include if shape else (),
             )
-            out.extend(self.query(conn, plan))
+            out.extend(self.query(conn, plan, access))
         if shape is not None and shape.top is not None:
             out = _top_per_parent(out, column, shape.top)
         return out
 
-    def changes(self, conn: Connection, entity_name: str, since: int, limit: int) -> ChangeSet:
-        """Changed records and tombstones of one entity after position `since`."""
+    def changes(
+        self,
+        conn: Connection,
+        entity_name: str,
+        since: int,
+        limit: int,
+        access: Access = SYSTEM_ACCESS,
+    ) -> ChangeSet:
+        """Changed records and tombstones of one entity after position `since` (changed
+        records outside the caller's read policies are left out; a tombstone holds no data)."""
         entity = self.model.entity(entity_name)
+        condition = access.condition(entity.name, READ)
         raw = changes_since(self.db, conn, entity.name, since, limit)
         codec = self.codec(entity)
         fields = list(entity.all_fields)
         changed = [codec.decode(fields, row) for row in raw.rows]
+        if condition is not None:
+            admitted = self.within(conn, entity.name, [r[RECORD_ID] for r in changed], condition)
+            changed = [r for r in changed if r[RECORD_ID] in admitted]
         return ChangeSet(changed, raw.tombstones, raw.upto, raw.more)
 
     def scan(
-        self, conn: Connection, entity_name: str, batch: int = CHUNK
+        self,
+        conn: Connection,
+        entity_name: str,
+        batch: int = CHUNK,
+        access: Access = SYSTEM_ACCESS,
     ) -> Iterator[list[Record]]:
         """Every record of an entity in RecordId order, a batch at a time (keyset paging)."""
         entity = self.model.entity(entity_name)
         last = 0
         while True:
-            page = self.query(conn, Query(entity.name, where=Path((RECORD_ID,)) > last, top=batch))
+            plan = Query(entity.name, where=Path((RECORD_ID,)) > last, top=batch)
+            page = self.query(conn, plan, access)
             if not page:
                 return
             yield page

@@ -19,7 +19,7 @@ from enum import StrEnum
 from operator import itemgetter
 from typing import Any, cast
 
-from commonground.errors import ConflictError, RecordError, RecordValidationError
+from commonground.errors import ConflictError, ForbiddenError, RecordError, RecordValidationError
 from commonground.model.entity import (
     CREATED_BY,
     CREATED_ON,
@@ -33,6 +33,7 @@ from commonground.model.field import Field
 from commonground.model.types import FieldType, Storage
 from commonground.service.codec import EntityCodec, record_errors
 from commonground.service.context import WriteContext
+from commonground.service.write_access import Denial, WriteAccess
 from commonground.store import records as rows_store
 from commonground.store.database import CHANGE_SEQUENCE, autonumber_sequence, record_sequence
 
@@ -147,6 +148,7 @@ class BatchWriter:
         self.fetched: list[str] = [RECORD_ID, VERSION]
         self.width = 1  # stored rows hold the match columns first, then `fetched`
         self.plan = Plan()
+        self.denied: Denial | None = None
 
     def fail(self, position: int, field_name: str | None, message: str, code: str) -> None:
         """Record an error for one record; the record will not be written."""
@@ -178,6 +180,10 @@ class BatchWriter:
         self._check_required(plan)
         self._check_unique(plan, match)
         self._check_lookups(plan)
+        self._check_access(plan)
+        if self.denied is not None and not skip_errors:
+            reason = f"record {self.denied.position}: {self.denied.reason}"
+            raise ForbiddenError(self.denied.privilege.value, self.entity.name, reason)
         if self.errors and not skip_errors:
             conflict = next((e for e in self.errors if e.code == "Conflict"), None)
             if conflict is not None:
@@ -462,6 +468,26 @@ class BatchWriter:
                 bad = [i for i in members if all(rows[i][x] is None for x in indexes)]
         for i in bad:
             self.fail(group.positions[i], field_.name, "a value is required", "Required")
+
+    def _check_access(self, plan: Plan) -> None:
+        """Fail the records the caller may not write (see write_access)."""
+        if self.ctx.access.unrestricted:
+            return
+        guard = WriteAccess(self.ctx, self.entity, self.codec)
+        inserts = [
+            (g.positions[i], dict(zip(g.columns, g.rows[i], strict=True)))
+            for g, i in plan.inserts
+            if g.positions[i] not in self.failed
+        ]
+        updates = [
+            (g.positions[i], rid, dict(zip(g.columns, g.rows[i], strict=True)))
+            for g, i, rid in plan.updates
+            if g.positions[i] not in self.failed
+        ]
+        for denial in guard.denials(inserts, updates):
+            self.denied = self.denied or denial
+            message = f"missing privilege: {denial.privilege.value} ({denial.reason})"
+            self.fail(denial.position, None, message, "Forbidden")
 
     def _written(self, plan: Plan) -> list[tuple[Group, int, int | None]]:
         rows: list[tuple[Group, int, int | None]] = [

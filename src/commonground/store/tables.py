@@ -68,6 +68,20 @@ def system_tables(metadata: MetaData) -> dict[str, Table]:
             Column("deleted_by", String(128)),
             Index("ix__tombstones_entity_position", "entity", "position"),
         ),
+        "security": Table(
+            "_security",
+            metadata,
+            Column("kind", String(32), primary_key=True),
+            Column("name", String(100), primary_key=True),
+            Column("definition", Text, nullable=False),
+        ),
+        "role_members": Table(
+            "_role_members",
+            metadata,
+            Column("role", String(100), primary_key=True),
+            Column("kind", String(16), primary_key=True),
+            Column("name", String(200), primary_key=True),
+        ),
     }
 
 

@@ -38,7 +38,6 @@ from commonground.sdk.backend import DeleteOp
 from commonground.sdk.odata_text import literal_text
 from commonground.sdk.remote import RemoteBackend, remote_error
 from commonground.service.codec import Record
-from commonground.service.environment import SYSTEM_USER
 from commonground.service.reads import ChangeSet
 from commonground.service.writes import Outcome, WriteMode, WriteResult
 
@@ -224,7 +223,7 @@ class RemoteAccess:
         for start in range(0, len(record_ids), MAX_DELETES):
             chunk = list(record_ids[start : start + MAX_DELETES])
             with self._translated():
-                answer = self._backend.execute([DeleteOp(entity, chunk)], SYSTEM_USER)
+                answer = self._backend.execute([DeleteOp(entity, chunk)])
             deleted += int(answer[0])  # type: ignore[arg-type]
         return deleted
 
