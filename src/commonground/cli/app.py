@@ -17,6 +17,7 @@ from commonground.cli import (
     history,
     picklist,
     project,
+    roles,
     run,
     schedule,
     user,
@@ -46,6 +47,8 @@ app.add_typer(history.app, name="history")
 app.add_typer(user.app, name="user")
 app.add_typer(app_user.app, name="app-user")
 app.add_typer(group.app, name="group")
+app.add_typer(roles.roles_app, name="role")
+app.add_typer(roles.sets_app, name="permission-set")
 
 
 @app.callback()
@@ -61,11 +64,20 @@ def main_options(
         envvar="COMMONGROUND_DATABASE_URL",
         help="PostgreSQL URL: keep environments as schemas of that database.",
     ),
+    user: str | None = typer.Option(
+        None,
+        "--user",
+        envvar="COMMONGROUND_USER",
+        help="Act as this user (signs in; password from COMMONGROUND_PASSWORD or a prompt) "
+        "instead of as the local operator.",
+    ),
 ) -> None:
     """Options shared by every command."""
-    state = State(home=home, database_url=database_url)
+    state = State(home=home, database_url=database_url, user=user)
     ctx.obj = state
     ctx.call_on_close(state.close)
+    if user is not None:
+        state.sign_in()  # a wrong password fails every command, not only those that read
 
 
 def register() -> None:

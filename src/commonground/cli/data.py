@@ -100,18 +100,26 @@ def import_command(
     """Import a CSV or Excel file into an entity: all rows or, by default, none."""
     if (entity is None) == (new_entity is None):
         raise DefinitionError("give either --entity or --new-entity")
-    environment = state_of(ctx).env(env)
+    state = state_of(ctx)
+    environment = state.env(env)
     sheet = open_sheet(file)
     columns = parse_mapping(mapping or [])
     try:
         with progress_bar("Importing", sheet.count()) as advance:
             if new_entity is None:
                 result = import_sheet(
-                    environment, entity or "", sheet, columns, key, skip_errors, on_rows=advance
+                    environment,
+                    entity or "",
+                    sheet,
+                    columns,
+                    key,
+                    skip_errors,
+                    on_rows=advance,
+                    caller=state.caller,
                 )
             else:
                 created, result = import_new_entity(
-                    environment, new_entity, sheet, key, columns, skip_errors, advance
+                    environment, new_entity, sheet, key, columns, skip_errors, advance, state.caller
                 )
                 shown = f"Created entity [bold]{created.name}[/] ({len(created.fields)} fields)"
                 console.print(shown, highlight=False)
@@ -138,12 +146,13 @@ def export_command(
     ),
 ) -> None:
     """Export every record of an entity to a CSV or Excel file that imports back unchanged."""
-    environment = state_of(ctx).env(env)
+    state = state_of(ctx)
+    environment = state.env(env)
     name = environment.model.entity(entity).name
     if file_format is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
         file_format = ExportFormat(suffix) if suffix in set(ExportFormat) else ExportFormat.CSV
     path = output or Path(f"{name}.{file_format.value}")
-    with progress_bar("Exporting", environment.count(Query(name))) as advance:
-        count = export_entity(environment, name, path, file_format, advance)
+    with progress_bar("Exporting", environment.count(Query(name), state.caller)) as advance:
+        count = export_entity(environment, name, path, file_format, advance, state.caller)
     console.print(f"Exported {count} {name} record(s) to {path}", highlight=False)

@@ -81,7 +81,8 @@ def create(
     if (file is None) == (name is None):
         raise DefinitionError("give either a YAML file or --name")
     entity = read_entity_file(file) if file is not None else Entity(name=name or "")
-    created = state_of(ctx).env(env).create_entity(entity)
+    state = state_of(ctx)
+    created = state.env(env).create_entity(entity, state.caller)
     console.print(f"Created entity [bold]{created.name}[/] with {len(created.fields)} field(s)")
 
 
@@ -123,7 +124,8 @@ def add_field(
         )
     except ValueError as exc:
         raise DefinitionError(f"field {name}: {exc}") from exc
-    updated = state_of(ctx).env(env).add_field(entity, field)
+    state = state_of(ctx)
+    updated = state.env(env).add_field(entity, field, state.caller)
     console.print(f"Added {describe(field)} field [bold]{field.name}[/] to {updated.name}")
 
 
@@ -139,12 +141,13 @@ def import_cdm_command(
     """Import entities from open Common Data Model definitions, with a report."""
     from commonground.model.cdm import import_cdm
 
-    environment = state_of(ctx).env(env)
+    state = state_of(ctx)
+    environment = state.env(env)
     result = import_cdm(path, schema_root=schema_root, existing=environment.model)
     for picklist in result.picklists:
         if not environment.model.has_picklist(picklist.name):
-            environment.create_picklist(picklist)
-    for created in environment.create_entities(result.entities):
+            environment.create_picklist(picklist, state.caller)
+    for created in environment.create_entities(result.entities, state.caller):
         console.print(f"Imported entity [bold]{created.name}[/] ({len(created.fields)} fields)")
     if result.report:
         table = Table("Entity", "Attribute", "Not mapped as is", title="Import report")

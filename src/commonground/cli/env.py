@@ -1,7 +1,9 @@
-"""`commonground env ...`: create, list, copy, delete, back up and restore environments."""
+"""`commonground env ...`: create, list, copy, delete, back up and restore environments, and
+switch their access mode."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -9,6 +11,7 @@ from rich.table import Table
 
 from commonground.cli.output import console
 from commonground.cli.state import state_of
+from commonground.errors import DefinitionError, ForbiddenError
 from commonground.service.environment import EnvironmentSettings
 
 app = typer.Typer(help="Create, list, copy, delete, back up and restore environments.")
@@ -23,9 +26,28 @@ def create(
 ) -> None:
     """Create an environment with its own database and the standard entities."""
     mode = "open" if open_access else "restricted"
-    env = state_of(ctx).environments.create(name, EnvironmentSettings(mode, description))
+    state = state_of(ctx)
+    if not state.caller.admin:
+        raise ForbiddenError("create environments", "this installation")
+    settings = EnvironmentSettings(mode, description)
+    env = state.environments.create(name, settings, owner=state.caller)
     count = len(env.model.entities)
     console.print(f"Created environment [bold]{env.name}[/] ({count} entities, {mode} access)")
+
+
+@app.command("access")
+def access(
+    ctx: typer.Context,
+    name: str,
+    mode: str = typer.Argument(..., help="open (no entity security) or restricted."),
+) -> None:
+    """Switch an environment between open and restricted access."""
+    if mode not in ("open", "restricted"):
+        raise DefinitionError(f"access mode '{mode}': use open or restricted")
+    state = state_of(ctx)
+    env = state.env(name)
+    env.set_settings(replace(env.settings, access_mode=mode), state.caller)
+    console.print(f"Environment [bold]{env.name}[/] now has {mode} access")
 
 
 @app.command("list")

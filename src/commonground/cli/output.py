@@ -12,6 +12,7 @@ from commonground.errors import (
     CommonGroundError,
     ConflictError,
     DefinitionError,
+    ForbiddenError,
     NotFoundError,
     RecordValidationError,
     ReferentialIntegrityError,
@@ -33,6 +34,7 @@ EXIT_CODES: tuple[tuple[type[CommonGroundError], int], ...] = (
     (ConflictError, 5),
     (ReferentialIntegrityError, 5),
     (StoreUnavailableError, 6),
+    (ForbiddenError, 7),
 )
 
 

@@ -50,7 +50,8 @@ def create(
     """Create custom picklists from a YAML file (one picklist, or `picklists:` with several)."""
     if not file.is_file():
         raise DefinitionError(f"{file} is not a file")
-    environment = state_of(ctx).env(env)
+    state = state_of(ctx)
+    environment = state.env(env)
     for picklist in load_picklists(file.read_text(encoding="utf-8"), str(file)):
-        created = environment.create_picklist(picklist)
+        created = environment.create_picklist(picklist, state.caller)
         console.print(f"Created picklist [bold]{created.name}[/] with {len(created.items)} items")

@@ -1,13 +1,24 @@
-"""Options every command shares (--home, --database-url) and the environments they open."""
+"""Options every command shares (--home, --database-url, --user) and the environments they
+open.
+
+Without `--user` a command acts as the local operator, who holds every right (whoever can
+read the home folder or the database has the data anyway). With `--user NAME` it signs in
+(password from COMMONGROUND_PASSWORD or a prompt, throttled like the API's sign-in) and acts
+with that user's roles, exactly as the API would.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
 
+from commonground.cli.passwords import PASSWORD_VAR
 from commonground.integration.integrator import Integrator
+from commonground.security.authentication import open_authenticator
+from commonground.security.caller import SYSTEM, Caller
 from commonground.security.directory import Directory
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
@@ -19,9 +30,11 @@ class State:
 
     home: Path
     database_url: str | None
+    user: str | None = None
     _environments: Environments | None = field(default=None, repr=False)
     _integrator: Integrator | None = field(default=None, repr=False)
     _directory: Directory | None = field(default=None, repr=False)
+    _caller: Caller | None = field(default=None, repr=False)
 
     @property
     def environments(self) -> Environments:
@@ -47,6 +60,29 @@ class State:
         if self._directory is None:
             self._directory = Directory(self.home, self.database_url)
         return self._directory
+
+    @property
+    def caller(self) -> Caller:
+        """Who the command acts as: the signed-in `--user`, or the local operator."""
+        if self._caller is None:
+            self.sign_in()
+        assert self._caller is not None
+        return self._caller
+
+    def sign_in(self) -> None:
+        """Sign `--user` in (password from COMMONGROUND_PASSWORD or a prompt), if given."""
+        if self.user is None:
+            self._caller = SYSTEM
+            return
+        password = os.environ.get(PASSWORD_VAR) or typer.prompt(
+            f"Password for {self.user}", hide_input=True
+        )
+        authenticator = open_authenticator(self.home, self.database_url)
+        try:
+            grant = authenticator.sign_in_user(self.user, password, None)
+            self._caller = authenticator.verify(grant.access_token)
+        finally:
+            authenticator.directory.close()
 
     def close(self) -> None:
         """Release database connections."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from commonground.errors import DefinitionError, RecordError, RecordValidationError
 from commonground.model.entity import RECORD_ID, Entity
+from commonground.security.caller import SYSTEM, Caller
 from commonground.service.columns import Matching, Target, choose_matching, plan_columns
 from commonground.service.environment import Environment, Transaction
 from commonground.service.inference import infer_entity
@@ -84,6 +85,7 @@ def import_sheet(
     skip_errors: bool = False,
     create: bool = False,
     on_rows: Progress | None = None,
+    caller: Caller = SYSTEM,
 ) -> ImportResult:
     """Write a file's rows into an entity in one transaction (see the module docstring).
 
@@ -96,7 +98,7 @@ def import_sheet(
     matching = Matching(None) if create else choose_matching(entity, plan, key)
     result = ImportResult(entity.name, matching.describe())
     size = batch_size_setting()
-    with env.transaction() as tx:
+    with env.transaction(caller) as tx:
         for batch in _batches(sheet.rows(), size):
             rows = [number for number, _ in batch]
             records = [plan.record(cells) for _, cells in batch]
@@ -158,20 +160,28 @@ def import_new_entity(
     renames: Mapping[str, str] | None = None,
     skip_errors: bool = False,
     on_rows: Progress | None = None,
+    caller: Caller = SYSTEM,
 ) -> tuple[Entity, ImportResult]:
     """Create a custom entity inferred from a file (see `inference`), then import the file.
 
     If the import fails the entity is dropped again: a rejected file leaves no trace.
     """
     inferred = infer_entity(name, sheet, key, renames)
-    entity = env.create_entity(inferred.entity)
+    entity = env.create_entity(inferred.entity, caller)
     mapping = {column: inferred.columns.get(column, "") for column in sheet.header if column}
     try:
         result = import_sheet(
-            env, entity.name, sheet, mapping, skip_errors=skip_errors, create=True, on_rows=on_rows
+            env,
+            entity.name,
+            sheet,
+            mapping,
+            skip_errors=skip_errors,
+            create=True,
+            on_rows=on_rows,
+            caller=caller,
         )
     except BaseException:
-        env.drop_entity(entity.name)
+        env.drop_entity(entity.name, caller)
         raise
     return entity, result
 
@@ -200,6 +210,7 @@ def export_entity(
     path: Path,
     file_format: ExportFormat,
     on_rows: Progress | None = None,
+    caller: Caller = SYSTEM,
 ) -> int:
     """Write every record of an entity to a file; returns how many were written.
 
@@ -212,7 +223,7 @@ def export_entity(
 
     def rows() -> Iterator[list[Any]]:
         nonlocal count
-        for batch in env.scan(entity.name, batch_size_setting()):
+        for batch in env.scan(entity.name, batch_size_setting(), caller):
             for record in batch:
                 yield [_export_value(record, target) for target in columns]
             count += len(batch)
