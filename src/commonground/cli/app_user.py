@@ -11,7 +11,7 @@ from rich.table import Table
 
 from commonground.cli.output import console, print_json
 from commonground.cli.state import state_of
-from commonground.security.directory import Credentials
+from commonground.security.identities import Credentials
 
 app = typer.Typer(help="Create, list, disable and remove application users (client credentials).")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of text.")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from commonground.errors import TerminalError, TransientError
 from commonground.security.caller import Caller, CallerKind
-from commonground.security.directory import Directory, Identity
+from commonground.security.directory import Directory
+from commonground.security.identities import Identity
 from commonground.security.refresh_tokens import DEFAULT_LIFETIME, RefreshTokens
 from commonground.security.throttle import SignInThrottle, ThrottleLimits
 from commonground.security.tokens import (

@@ -13,18 +13,26 @@ the name is what records show as CreatedBy/ModifiedBy.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, Row, Table, delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from commonground.errors import AlreadyExistsError, DefinitionError, NotFoundError
 from commonground.security.audit import AuditEntry, read_audit_entries, write_audit_entry
 from commonground.security.caller import SYSTEM, Caller, CallerKind
 from commonground.security.directory_tables import directory_tables
+from commonground.security.identities import (
+    ApplicationUser,
+    Credentials,
+    Group,
+    Identity,
+    User,
+)
 from commonground.security.passwords import MIN_PASSWORD_LENGTH, SecretHasher
 from commonground.store.installation import InstallationDatabase, as_text, from_text, utc_now
 
@@ -33,53 +41,6 @@ FILE = "directory.sqlite"
 MAX_NAME_LENGTH = 200
 
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class User:
-    """A person who signs in with a name and password."""
-
-    name: str
-    email: str
-    admin: bool
-    disabled: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class ApplicationUser:
-    """A program that signs in with a client id and secret (client credentials)."""
-
-    name: str
-    client_id: str
-    disabled: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Group:
-    """A named set of users and application users that roles can be granted to."""
-
-    name: str
-    members: tuple[str, ...]
-
-
-class Credentials(NamedTuple):
-    """An application user's client id and secret; the secret is shown this once only."""
-
-    client_id: str
-    client_secret: str
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What a token is checked against: the token's subject, the caller it stands for, the
-    current stamp and whether the identity is disabled."""
-
-    subject: str
-    caller: Caller
-    stamp: str
-    disabled: bool
 
 
 def _new_stamp() -> str:
@@ -182,7 +143,7 @@ class Directory:
         """Add a user who can sign in with `password`."""
         name = _valid_name(name, "user")
         password_hash = self.hasher.hash(_valid_password(password))
-        with self.db.engine.begin() as conn:
+        with self._creating("User", name) as conn:
             self._ensure_name_free(conn, name, "User")
             conn.execute(
                 self._users.insert().values(
@@ -241,7 +202,7 @@ class Directory:
         name = _valid_name(name, "application user")
         credentials = Credentials(secrets.token_hex(16), secrets.token_urlsafe(32))
         secret_hash = self.hasher.hash(credentials.client_secret)
-        with self.db.engine.begin() as conn:
+        with self._creating("Application user", name) as conn:
             self._ensure_name_free(conn, name, "Application user")
             conn.execute(
                 self._apps.insert().values(
@@ -306,7 +267,7 @@ class Directory:
     def create_group(self, name: str, actor: str = SYSTEM.name) -> None:
         """Add an empty group."""
         name = _valid_name(name, "group")
-        with self.db.engine.begin() as conn:
+        with self._creating("Group", name) as conn:
             if self._find(conn, self._groups, name) is not None:
                 raise AlreadyExistsError("Group", name)
             conn.execute(
@@ -412,6 +373,16 @@ class Directory:
         return None if identity.disabled else identity
 
     # --- internals ---------------------------------------------------------------------
+
+    @contextmanager
+    def _creating(self, label: str, name: str) -> Iterator[Connection]:
+        """A transaction that adds a name: losing a race with a concurrent creation of the
+        same name is the same AlreadyExistsError as finding it taken beforehand."""
+        try:
+            with self.db.engine.begin() as conn:
+                yield conn
+        except IntegrityError as exc:
+            raise AlreadyExistsError(label, name) from exc
 
     def _identity(self, conn: Connection, kind: CallerKind, row: Row[Any]) -> Identity:
         user = kind is CallerKind.USER

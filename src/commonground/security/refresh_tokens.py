@@ -15,7 +15,8 @@ from datetime import timedelta
 from sqlalchemy import delete
 
 from commonground.security.caller import CallerKind
-from commonground.security.directory import Directory, Identity
+from commonground.security.directory import Directory
+from commonground.security.identities import Identity
 from commonground.store.installation import as_text
 
 DEFAULT_LIFETIME = timedelta(days=30)

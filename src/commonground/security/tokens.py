@@ -24,7 +24,8 @@ import jwt
 from commonground.errors import DefinitionError, TerminalError
 from commonground.keyfile import key_from_file
 from commonground.security.caller import CallerKind
-from commonground.security.directory import Clock, Identity
+from commonground.security.directory import Clock
+from commonground.security.identities import Identity
 from commonground.settings import setting
 from commonground.store.installation import utc_now
 
