@@ -5,15 +5,17 @@ from __future__ import annotations
 import base64
 import json
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import jwt
 import pytest
 
 from commonground.errors import DefinitionError
-from commonground.security.authentication import Authenticator
+from commonground.security.authentication import Authenticator, open_authenticator
 from commonground.security.caller import CallerKind
-from commonground.security.tokens import KEY_FILE, InvalidTokenError, signing_key
+from commonground.security.directory import FILE
+from commonground.security.tokens import KEY_FILE, InvalidTokenError, signing_key, token_lifetime
 from tests.security.conftest import PASSWORD, Clock
 
 
@@ -132,3 +134,21 @@ def test_a_configured_key_wins_and_must_be_long(
     monkeypatch.setenv("COMMONGROUND_TOKEN_KEY", "short")
     with pytest.raises(DefinitionError, match="at least 32"):
         signing_key(tmp_path)
+
+
+def test_the_installation_authenticator_follows_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMMONGROUND_TOKEN_KEY", raising=False)
+    monkeypatch.setenv("COMMONGROUND_TOKEN_MINUTES", "5")
+    authenticator = open_authenticator(tmp_path)
+    try:
+        assert authenticator.tokens.lifetime == timedelta(minutes=5)
+        assert (tmp_path / KEY_FILE).exists()
+        assert (tmp_path / FILE).exists()
+    finally:
+        authenticator.directory.close()
+    for wrong in ("0", "soon"):
+        monkeypatch.setenv("COMMONGROUND_TOKEN_MINUTES", wrong)
+        with pytest.raises(DefinitionError, match="token_minutes"):
+            token_lifetime()

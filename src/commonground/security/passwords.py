@@ -8,6 +8,7 @@ Tests may pass cheaper parameters (`cheap_hasher`); the product always uses the 
 from __future__ import annotations
 
 import secrets
+from functools import cached_property
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,7 +21,11 @@ class SecretHasher:
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self._hasher = hasher or PasswordHasher()
-        self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
+
+    @cached_property
+    def _decoy(self) -> str:
+        """A hash to check unknown names against (made on first need: hashing is slow)."""
+        return self._hasher.hash(secrets.token_urlsafe(16))
 
     def hash(self, secret: str) -> str:
         """The Argon2id hash of a secret (salted, so equal secrets hash differently)."""
