@@ -355,9 +355,9 @@ class Directory:
         """The user signing in when the password is right and the user enabled, else None."""
         with self.db.engine.connect() as conn:
             row = self._find(conn, self._users, name)
-            if not self.hasher.verify(row.password_hash if row else None, password):
+            matched = self.hasher.verify(row.password_hash if row else None, password)
+            if row is None or not matched:
                 return None
-            assert row is not None
             identity = self._identity(conn, CallerKind.USER, row)
         return None if identity.disabled else identity
 
@@ -366,9 +366,9 @@ class Directory:
         with self.db.engine.connect() as conn:
             query = self._apps.select().where(self._apps.c.client_id == client_id)
             row = conn.execute(query).first()
-            if not self.hasher.verify(row.secret_hash if row else None, secret):
+            matched = self.hasher.verify(row.secret_hash if row else None, secret)
+            if row is None or not matched:
                 return None
-            assert row is not None
             identity = self._identity(conn, CallerKind.APPLICATION, row)
         return None if identity.disabled else identity
 

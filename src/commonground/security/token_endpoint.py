@@ -79,11 +79,15 @@ async def _grant(request: Request, authenticator: Authenticator) -> TokenGrant:
     grant_type = form.get("grant_type")
     if grant_type == "password":
         name, password = _required(form, "username"), _required(form, "password")
-        return await _sign_in(authenticator.sign_in_user, name, password, address, "invalid_grant")
+        refused = OAuthError(400, "invalid_grant", "the user name or password is not valid")
+        return await _sign_in(authenticator.sign_in_user, name, password, address, refused)
     if grant_type == "client_credentials":
         client_id, secret = _client_credentials(request, form)
+        refused = OAuthError(
+            401, "invalid_client", "the client credentials are not valid", CLIENT_CHALLENGE
+        )
         return await _sign_in(
-            authenticator.sign_in_application, client_id, secret, address, "invalid_client"
+            authenticator.sign_in_application, client_id, secret, address, refused
         )
     if grant_type == "refresh_token":
         refresh_token = _required(form, "refresh_token")
@@ -101,17 +105,17 @@ async def _sign_in(
     name: str,
     secret: str,
     address: str | None,
-    refused: str,
+    refused: OAuthError,
 ) -> TokenGrant:
+    """Run a throttled sign-in in the thread pool (hashing and the database block);
+    `refused` is the answer when the credentials are wrong."""
     try:
         return await run_in_threadpool(sign_in, name, secret, address)
     except SignInThrottledError as exc:
         headers = {"Retry-After": str(exc.retry_after)}
         raise OAuthError(429, "temporarily_unavailable", str(exc), headers) from exc
     except SignInRefusedError as exc:
-        if refused == "invalid_client":
-            raise OAuthError(401, refused, str(exc), CLIENT_CHALLENGE) from exc
-        raise OAuthError(400, refused, "the user name or password is not valid") from exc
+        raise refused from exc
 
 
 async def _form(request: Request) -> dict[str, str]:
