@@ -1,7 +1,9 @@
 """HTTP API benchmark: GET by key, a filtered page and PATCH against a bare Starlette endpoint.
 
 Steps, all in one run on 127.0.0.1 (free ports), with a temporary home folder:
-  1. create an environment and start `commonground serve` (1 worker, request budget off:
+  1. create an environment and an application user holding a role with Account Maintain
+     (so every request is authenticated by its bearer token and authorized by that role, as a
+     real integration's would be), start `commonground serve` (1 worker, request budget off:
      COMMONGROUND_RATE_LIMIT=0), then load --records Account records with CreateMultiple
      (1,000 per request);
   2. start a bare Starlette app whose one route returns a constant, under uvicorn the same way
@@ -72,9 +74,12 @@ def account(i: int) -> dict[str, Any]:
 # --- load generator (runs in its own process) -------------------------------------------------
 
 
-def request_bytes(phase: str, port: int, n: int, ids: list[int], keys: list[str]) -> bytes:
-    """The n-th request of a phase, as HTTP/1.1 bytes."""
+def request_bytes(
+    phase: str, port: int, n: int, ids: list[int], keys: list[str], token: str
+) -> bytes:
+    """The n-th request of a phase, as HTTP/1.1 bytes (with the bearer token)."""
     head = f"Host: 127.0.0.1:{port}\r\nAccept: application/json\r\n"
+    head += f"Authorization: Bearer {token}\r\n"
     if phase == "bare":
         return f"GET /bare HTTP/1.1\r\n{head}\r\n".encode()
     if phase == "get":
@@ -151,9 +156,17 @@ class Connection(asyncio.Protocol):
 class Run:
     """One phase's shared state: the request maker, the window and what was recorded."""
 
-    def __init__(self, phase: str, port: int, connections: int, ids: list[int], keys: list[str]):
+    def __init__(
+        self,
+        phase: str,
+        port: int,
+        connections: int,
+        ids: list[int],
+        keys: list[str],
+        token: str,
+    ):
         self.phase, self.port, self.connections = phase, port, connections
-        self.ids, self.keys = ids, keys
+        self.ids, self.keys, self.token = ids, keys, token
         self.recording = False
         self.stopping = False
         self.latencies: list[float] = []
@@ -161,7 +174,7 @@ class Run:
         self.lost = 0
 
     def request(self, n: int) -> bytes:
-        return request_bytes(self.phase, self.port, n, self.ids, self.keys)
+        return request_bytes(self.phase, self.port, n, self.ids, self.keys, self.token)
 
     def record(self, seconds: float, status: int) -> None:
         if self.recording:
@@ -205,6 +218,7 @@ def load_phase(
     seconds: float,
     ids: list[int],
     keys: list[str],
+    token: str,
 ) -> dict[str, Any]:
     """One phase in this (generator) process: requests/s, p50/p99 ms and the status counts."""
     try:
@@ -213,7 +227,7 @@ def load_phase(
         loop_factory: Any = uvloop.new_event_loop
     except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
         loop_factory = None
-    run = Run(phase, port, connections, ids, keys)
+    run = Run(phase, port, connections, ids, keys, token)
     cpu = time.process_time()
     with asyncio.Runner(loop_factory=loop_factory) as runner:
         window = runner.run(drive(run, warmup, seconds))
@@ -281,11 +295,35 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def load_records(root: str, count: int) -> tuple[list[int], list[str]]:
+ROLE_YAML = """\
+name: Bench loader
+permission_sets: [Account Maintain]
+"""
+
+
+def application_token(base: list[str], env: dict[str, str], home: Path, url: str) -> str:
+    """An access token for a new application user that holds Account Maintain."""
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([*base, *args], check=True, capture_output=True, env=env, text=True)
+        return done.stdout
+
+    credentials = json.loads(cli("app-user", "create", "bench", "--json"))
+    (home / "role.yaml").write_text(ROLE_YAML)
+    cli("role", "save", str(home / "role.yaml"), "--env", ENV)
+    cli("role", "grant", "Bench loader", "bench", "--kind", "application", "--env", ENV)
+    form = {"grant_type": "client_credentials", **credentials}
+    answer = httpx.post(f"{url}/oauth2/token", data=form, timeout=30)
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+def load_records(root: str, count: int, token: str) -> tuple[list[int], list[str]]:
     """CreateMultiple in requests of 1,000; the new RecordIds and their AccountIds."""
     ids: list[int] = []
     keys: list[str] = []
-    with httpx.Client(base_url=root, timeout=120) as http:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=root, timeout=120, headers=headers) as http:
         for start in range(0, count, 1000):
             targets = [account(i) for i in range(start, min(start + 1000, count))]
             answer = http.post("Accounts/CommonGround.CreateMultiple", json={"Targets": targets})
@@ -333,14 +371,24 @@ def main() -> None:
         wait_until_up(f"http://127.0.0.1:{api_port}/health", processes[0])
         wait_until_up(f"http://127.0.0.1:{bare_port}/bare", processes[1])
         loaded = time.perf_counter()
-        ids, keys = load_records(f"http://127.0.0.1:{api_port}{ROOT}/", args.records)
+        api_url = f"http://127.0.0.1:{api_port}"
+        token = application_token(base, env, home, api_url)
+        ids, keys = load_records(f"{api_url}{ROOT}/", args.records, token)
         load_s = time.perf_counter() - loaded
         print(f"loaded {len(ids)} Account records in {load_s:.1f} s", file=sys.stderr)
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as generator:
             for phase in ("bare", "get", "altkey", "page", "patch"):
                 port = bare_port if phase == "bare" else api_port
                 results[phase] = generator.submit(
-                    load_phase, phase, port, args.connections, args.warmup, args.seconds, ids, keys
+                    load_phase,
+                    phase,
+                    port,
+                    args.connections,
+                    args.warmup,
+                    args.seconds,
+                    ids,
+                    keys,
+                    token,
                 ).result()
                 print(f"{phase:7} {json.dumps(results[phase])}", file=sys.stderr, flush=True)
     finally:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.fixtures.serving import free_port, served_environment, wait_until_up
+from tests.fixtures.serving import auth_as_tester, free_port, served_environment, wait_until_up
 
 __all__ = ["free_port", "wait_until_up"]  # other test modules import them from here
 ENV = "Api"
@@ -22,5 +22,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def client(server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server, timeout=30) as http:
+    """An HTTP client on the service root, signed in as the installation admin."""
+    with httpx.Client(base_url=server, timeout=30, auth=auth_as_tester(server)) as http:
         yield http

@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from tests.fixtures.serving import auth_as_tester
+
 THREADS = 8
 LOOPS = 100
 MAX_RETRIES = 1_000
@@ -19,7 +21,7 @@ TIME_LIMIT = 120.0
 def increment_loops(server: str, url: str, deadline: float, stop: threading.Event) -> Counter[int]:
     """LOOPS increments of EmployeeCount, each re-read and retried on 412; every status counted."""
     statuses: Counter[int] = Counter()
-    with httpx.Client(base_url=server, timeout=30) as http:
+    with httpx.Client(base_url=server, timeout=30, auth=auth_as_tester(server)) as http:
         for _ in range(LOOPS):
             for _attempt in range(MAX_RETRIES):
                 if stop.is_set() or time.monotonic() > deadline:

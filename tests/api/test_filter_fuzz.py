@@ -6,6 +6,7 @@ portal's event loop); an exception escaping the app fails the example like a 5xx
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,11 @@ from hypothesis import strategies as st
 
 from commonground.api.app import ApiSettings, create_app
 from commonground.odata.kinds import FUNCTIONS
+from commonground.security.authentication import Authenticator
+from commonground.security.directory import Directory
+from commonground.security.passwords import cheap_hasher
 from commonground.service.environments import Environments
+from tests.fixtures.serving import TESTER, TESTER_PASSWORD, add_tester
 
 ENV = "Fuzz"
 ROOT = f"http://fuzz.test/environments/{ENV}/api/data/v1/"
@@ -56,12 +61,21 @@ class Service:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    environments = Environments(home=tmp_path_factory.mktemp("home"))
+    home = tmp_path_factory.mktemp("home")
+    add_tester(home)
+    directory = Directory(home, hasher=cheap_hasher())
+    authenticator = Authenticator(directory, secrets.token_bytes(32))
+    token = authenticator.sign_in_user(TESTER, TESTER_PASSWORD, None).access_token
+    environments = Environments(home=home, audit_trail=directory)
     environments.create(ENV)
-    app = create_app(environments, ApiSettings(requests_per_window=0))
+    app = create_app(environments, authenticator, ApiSettings(requests_per_window=0))
     try:
         with start_blocking_portal() as portal:
-            http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ROOT)
+            http = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url=ROOT,
+                headers={"Authorization": f"Bearer {token}"},
+            )
             try:
                 seed(Service(portal, http))
                 yield Service(portal, http)
@@ -69,6 +83,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
                 portal.call(http.aclose)
     finally:
         environments.close()
+        directory.close()
 
 
 def seed(service: Service) -> None:

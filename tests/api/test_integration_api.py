@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from tests.api.conftest import free_port, wait_until_up
+from tests.fixtures.serving import add_tester, auth_as_tester
 
 SECRET = "hush-hush-0451"  # a client secret: must never come back
 MASK = "********"
@@ -43,6 +44,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     env = {**os.environ, "COMMONGROUND_RATE_LIMIT": "0", "COMMONGROUND_BATCH_SIZE": "20"}
     for name in ("COMMONGROUND_DATABASE_URL", "COMMONGROUND_SECRET_KEY"):
         env.pop(name, None)
+    add_tester(home)
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "commonground", "--home", str(home), "serve", "--port", str(port)],
@@ -67,7 +69,12 @@ def api(served: Served) -> Iterator[httpx.Client]:
         response.read()
         served.bodies.append(response.text)
 
-    with httpx.Client(base_url=served.url, timeout=30, event_hooks={"response": [keep]}) as http:
+    with httpx.Client(
+        base_url=served.url,
+        timeout=30,
+        auth=auth_as_tester(served.url),
+        event_hooks={"response": [keep]},
+    ) as http:
         yield http
 
 

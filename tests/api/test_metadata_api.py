@@ -7,11 +7,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.fixtures.serving import auth_as_tester
+
 
 @pytest.fixture(scope="module")
 def meta(server: str) -> Iterator[httpx.Client]:
     root = server.split("/api/data/v1/")[0] + "/metadata"
-    with httpx.Client(base_url=root, timeout=30) as http:
+    with httpx.Client(base_url=root, timeout=30, auth=auth_as_tester(server)) as http:
         yield http
 
 

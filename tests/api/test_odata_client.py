@@ -32,14 +32,26 @@ from odata import ODataService
 from odata.exceptions import NoResultsFound, ODataError
 from odata.flags import ODataServerFlags
 
+from tests.fixtures.serving import headers_as_tester
+
 PREFIX = "Pyodata"
 
 
 @pytest.fixture(scope="module")
-def service(server: str) -> ODataService:
+def signed_in(server: str) -> requests.Session:
+    """A requests session that sends the installation admin's bearer token."""
+    session = requests.Session()
+    session.headers.update(headers_as_tester(server))
+    return session
+
+
+@pytest.fixture(scope="module")
+def service(server: str, signed_in: requests.Session) -> ODataService:
     """The service, reflected from its `$metadata`; nulls are left out of written bodies."""
     flags = ODataServerFlags(skip_null_properties=True)
-    reflected = ODataService(server, reflect_entities=True, quiet_progress=True, server_flags=flags)
+    reflected = ODataService(
+        server, reflect_entities=True, quiet_progress=True, session=signed_in, server_flags=flags
+    )
     reflected.entities["Accounts"].RecordId.is_computed_value = False  # fault 1 above
     return reflected
 
@@ -132,10 +144,13 @@ def test_enum_literals_carry_a_foreign_namespace(service: ODataService, accounts
     assert "unknown namespace" in refused.value.message
 
 
-def test_paging_follows_next_links(service: ODataService, accounts: Any) -> None:
+def test_paging_follows_next_links(
+    service: ODataService, accounts: Any, signed_in: requests.Session
+) -> None:
     for n in range(7):
         service.save(new_account(service, f"{PREFIX} Page {n}"))
     session = requests.Session()
+    session.headers.update(signed_in.headers)
     session.headers["Prefer"] = "odata.maxpagesize=2"
     pages: list[str] = []
     session.hooks["response"].append(lambda response, *_, **__: pages.append(response.url))

@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.test_odata_api import account
+from tests.fixtures.serving import headers_as_tester
 
 EXAMPLES = int(os.environ.get("COMMONGROUND_FUZZ_EXAMPLES", "3"))
 CHECKS = [
@@ -46,12 +47,18 @@ def seed(client: httpx.Client) -> None:
 
 
 @pytest.fixture(scope="module")
-def api_schema(server: str, client: httpx.Client) -> Any:
+def headers(server: str) -> dict[str, str]:
+    """The bearer token every generated request is sent with."""
+    return headers_as_tester(server)
+
+
+@pytest.fixture(scope="module")
+def api_schema(server: str, client: httpx.Client, headers: dict[str, str]) -> Any:
     seed(client)
-    return schemathesis.openapi.from_url(f"{server}openapi.json")
+    return schemathesis.openapi.from_url(f"{server}openapi.json", headers=headers)
 
 
-def fuzz(operation: Any, mode: GenerationMode) -> None:
+def fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> None:
     """EXAMPLES generated requests to one operation, each answered as CHECKS demand."""
 
     @given(case=operation.as_strategy(generation_mode=mode))
@@ -64,12 +71,12 @@ def fuzz(operation: Any, mode: GenerationMode) -> None:
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
     )
     def run(case: Any) -> None:
-        case.call_and_validate(checks=CHECKS)
+        case.call_and_validate(headers=headers, checks=CHECKS)
 
     run()
 
 
-def test_no_operation_answers_5xx(api_schema: Any) -> None:
+def test_no_operation_answers_5xx(api_schema: Any, headers: dict[str, str]) -> None:
     """Valid and invalid requests to every operation; each failure is listed, then the test
     fails with all of them (one run shows every bug, not only the first)."""
     failures: list[str] = []
@@ -78,7 +85,7 @@ def test_no_operation_answers_5xx(api_schema: Any) -> None:
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
-                fuzz(operation, mode)
+                fuzz(operation, mode, headers)
             except Unsatisfiable:  # nothing to break: e.g. no parameters to make invalid
                 assert mode is GenerationMode.NEGATIVE, operation.label
             except (Exception, BaseExceptionGroup) as exc:  # failed checks: keep the message

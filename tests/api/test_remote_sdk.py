@@ -12,12 +12,13 @@ from commonground.query import F
 from commonground.sdk import Client, connect_remote
 from commonground.sdk.remote import RemoteBackend
 from tests.fixtures.records import account, contact
+from tests.fixtures.serving import TESTER, TESTER_PASSWORD, base_of
 
 
 @pytest.fixture(scope="module")
 def remote(server: str) -> Iterator[Client]:
-    base, _, rest = server.partition("/environments/")
-    client = connect_remote(base, rest.split("/")[0])
+    environment = server.partition("/environments/")[2].split("/")[0]
+    client = connect_remote(base_of(server), environment, username=TESTER, password=TESTER_PASSWORD)
     yield client
     assert isinstance(client.backend, RemoteBackend)
     client.backend.close()

@@ -22,6 +22,7 @@ import pytest
 
 from tests.api.conftest import free_port, wait_until_up
 from tests.api.test_odata_api import account
+from tests.fixtures.serving import add_tester, headers_as_tester
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/net/tcp").exists(), reason="reads connection owners from Linux's /proc"
@@ -31,11 +32,13 @@ ROOT = "/environments/Workers/api/data/v1/"
 
 @contextmanager
 def two_workers(home: Path) -> Iterator[tuple[int, list[int]]]:
-    """The port of `serve --workers 2` over a new environment, and its workers' pids."""
+    """The port of `serve --workers 2` over a new environment (TESTER can sign in), and its
+    workers' pids."""
     env = {**os.environ, "COMMONGROUND_RATE_LIMIT": "0"}
     env.pop("COMMONGROUND_DATABASE_URL", None)
     base = [sys.executable, "-m", "commonground", "--home", str(home)]
     subprocess.run([*base, "env", "create", "Workers"], check=True, capture_output=True, env=env)
+    add_tester(home)
     port = free_port()
     args = ["serve", "--port", str(port), "--workers", "2", "--no-scheduler"]
     process = subprocess.Popen([*base, *args], env=env, stdout=subprocess.DEVNULL)
@@ -87,9 +90,14 @@ def owner(connection: HTTPConnection, port: int, workers: list[int]) -> int:
 
 
 def call(
-    connection: HTTPConnection, method: str, path: str, body: dict[str, Any] | None = None
+    connection: HTTPConnection,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    auth: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     headers = {"Content-Type": "application/json"} if body is not None else {}
+    headers.update(auth or {})
     payload = json.dumps(body) if body is not None else None
     connection.request(method, path, body=payload, headers=headers)
     response = connection.getresponse()
@@ -100,6 +108,7 @@ def call(
 def test_both_workers_answer_and_see_each_others_writes(tmp_path: Path) -> None:
     with two_workers(tmp_path / "home") as (port, workers), ExitStack() as connections:
         assert len(workers) == 2
+        auth = headers_as_tester(f"http://127.0.0.1:{port}")
         held: dict[int, HTTPConnection] = {}
         for _ in range(200):
             connection = HTTPConnection("127.0.0.1", port, timeout=30)
@@ -111,8 +120,8 @@ def test_both_workers_answer_and_see_each_others_writes(tmp_path: Path) -> None:
         assert sorted(held) == workers, "every worker answers some connection"
         first, second = held[workers[0]], held[workers[1]]
         for n, (writer, reader) in enumerate(((first, second), (second, first))):
-            status, created = call(writer, "POST", f"{ROOT}Accounts", account(f"Worker {n}"))
+            status, created = call(writer, "POST", f"{ROOT}Accounts", account(f"Worker {n}"), auth)
             assert status == 201
-            status, found = call(reader, "GET", f"{ROOT}Accounts({created['RecordId']})")
+            status, found = call(reader, "GET", f"{ROOT}Accounts({created['RecordId']})", auth=auth)
             assert status == 200
             assert found["FullName"] == f"Worker {n}"

@@ -7,7 +7,8 @@ from contextlib import closing
 from pathlib import Path
 
 from commonground.apps.demo import Demo
-from commonground.apps.scenario import OPERATIONS, SALES
+from commonground.apps.scenario import OPERATIONS
+from commonground.apps.serving import serving
 from commonground.apps.verify import verify_project
 from commonground.integration.definitions import ConnectionDef
 from commonground.integration.integrator import Integrator
@@ -27,15 +28,17 @@ def test_a_tampered_destination_fails_the_verification(tmp_path: Path) -> None:
         )
         db.execute("DELETE FROM CustCustomerV2Entity WHERE CUSTOMERACCOUNT = 'ACC-000008'")
     integrator = Integrator(home=home)
-    # the demo's Sales server is gone: reach the same Sales environment in-process
-    sales = ConnectionDef(
-        name="Sales", kind="commonground", settings={"environment": SALES, "home": str(home)}
-    )
-    integrator.definitions.save_connection(sales, replace=True)
+    # the demo's Sales server is gone: serve the same home again and point the Sales
+    # connection, with its client credentials, at it
     try:
-        [_, into_operations] = verify_project(
-            integrator, integrator.definitions.project("Accounts")
-        )
+        with serving(home) as url:
+            stored = integrator.definitions.connection("Sales", reveal=True).settings
+            settings = {**stored, "url": url, "token_url": f"{url}/oauth2/token"}
+            sales = ConnectionDef(name="Sales", kind="commonground", settings=settings)
+            integrator.definitions.save_connection(sales, replace=True)
+            [_, into_operations] = verify_project(
+                integrator, integrator.definitions.project("Accounts")
+            )
     finally:
         integrator.close()
     assert OPERATIONS in into_operations.step

@@ -13,6 +13,8 @@ from commonground.model.picklist import Picklist
 from commonground.query.aggregate import Aggregate, Apply
 from commonground.query.expressions import F, Lambda
 from commonground.query.plan import Include, Query
+from commonground.sdk.backend import EmbeddedBackend
+from commonground.sdk.client import Client
 from commonground.security.caller import Caller, CallerKind
 from commonground.security.defaults import (
     DATABASE_OWNER,
@@ -345,3 +347,17 @@ def test_a_backup_carries_the_security_definitions(envs, env, tmp_path):
 
 def _picklist() -> Picklist:
     return Picklist(name="Shade", items=("Light", "Dark"))
+
+
+def test_the_sdk_acts_with_its_callers_rights(env):
+    env.create("Account", [account("Contoso")])
+    grant(env, "SDK readers", [user("alice")], Account=["Read"])
+    client = Client(EmbeddedBackend(env, ALICE))
+    assert [r["FullName"] for r in client["Account"].query()] == ["Contoso"]
+    with pytest.raises(ForbiddenError, match="Create on Account"):
+        client["Account"].insert([account("Fabrikam")])
+    with pytest.raises(ForbiddenError, match="Create on Account"), client.batch() as batch:
+        batch.insert("Account", [account("Northwind")])
+    with pytest.raises(ForbiddenError, match="Read on Contact"):
+        client["Contact"].query().to_list()
+    assert names(env.query(Query("Account"))) == ["Contoso"]

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from commonground.api import batch, dispatch
 from commonground.api.errors import ApiError, api_error, error_response
-from commonground.api.integration import integration_routes
+from commonground.api.integration import IntegrationGuard, integration_routes
 from commonground.api.limits import RequestBudget
 from commonground.api.metadata import metadata_routes
 from commonground.api.payloads import json_body, json_response, read_body, service_root
@@ -28,6 +28,9 @@ from commonground.integration.integrator import Integrator
 from commonground.odata.csdl import csdl_xml
 from commonground.odata.openapi import openapi_document
 from commonground.odata.service_document import service_document
+from commonground.security.authentication import Authenticator
+from commonground.security.token_endpoint import token_route
+from commonground.security.token_guard import secured
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
 
@@ -45,15 +48,18 @@ class ApiSettings:
 
 def create_app(
     environments: Environments,
+    authenticator: Authenticator,
     settings: ApiSettings | None = None,
     integrator: Integrator | None = None,
 ) -> Any:
     """The ASGI app serving every environment of an installation (and, given its integrator,
-    the integrator's admin API under /integration)."""
+    the integrator's admin API under /integration), behind bearer-token authentication: only
+    the health check and the token endpoint answer without a token."""
     settings = settings or ApiSettings()
     api = Api(environments, settings)
     routes = [
         Route("/health", api.health, methods=["GET"]),
+        token_route(authenticator),
         Route(ROOT, api.redirect_root, methods=["GET"]),
         Route(f"{ROOT}/", api.service, methods=["GET"]),
         Route(f"{ROOT}/$metadata", api.metadata, methods=["GET"]),
@@ -77,7 +83,10 @@ def create_app(
         },
     )
     return RequestBudget(
-        app, settings.requests_per_window, settings.window_seconds, exempt=("/health",)
+        secured(IntegrationGuard(app, environments), authenticator),
+        settings.requests_per_window,
+        settings.window_seconds,
+        exempt=("/health",),
     )
 
 

@@ -34,9 +34,9 @@ from starlette.responses import Response
 
 from commonground.api import dispatch
 from commonground.api.errors import ApiError, api_error, error_response
-from commonground.api.identity import CALLER_KEY, request_caller
 from commonground.api.payloads import json_response, parse_json, prefer, service_root
 from commonground.errors import CommonGroundError
+from commonground.security.caller import CALLER_KEY, caller_of
 from commonground.service.environment import Environment, Transaction
 
 MAX_REQUESTS = 1000
@@ -145,7 +145,7 @@ class _Runner:
     def _change_set(self, change_set: ChangeSet) -> list[Answer] | Answer:
         answers: list[Answer] = []
         try:
-            with self.env.transaction(request_caller(self.outer)) as tx:
+            with self.env.transaction(caller_of(self.outer)) as tx:
                 for part in change_set.parts:
                     answer = self._guarded(part, tx)
                     if answer.response.status_code >= 400:

@@ -16,11 +16,11 @@ from starlette.responses import Response
 
 from commonground.api import bulk, reading, writing
 from commonground.api.errors import ApiError
-from commonground.api.identity import request_caller
 from commonground.api.resources import Resource, parse_resource, split_key
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import Entity
 from commonground.odata.naming import NAMESPACE, entity_for_set
+from commonground.security.caller import caller_of
 from commonground.service.environment import Environment, Transaction
 
 ACTION_NAMESPACES = (NAMESPACE, "Microsoft.Dynamics.CRM")
@@ -81,7 +81,7 @@ def execute(
 ) -> Response:
     """Run `request.method` on a target (blocking: call it from a worker thread)."""
     method = request.method
-    caller = request_caller(request)
+    caller = caller_of(request)
     if isinstance(target, Action):
         if method != "POST":
             raise ApiError(405, "MethodNotAllowed", f"{target.name} is invoked with POST")

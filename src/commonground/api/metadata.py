@@ -27,12 +27,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from commonground.api.errors import ApiError
-from commonground.api.identity import request_caller
 from commonground.api.payloads import json_body, json_response
 from commonground.model.entity import Entity
 from commonground.model.field import Field
 from commonground.model.picklist import Picklist
-from commonground.security.caller import Caller
+from commonground.security.caller import Caller, caller_of
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
 
@@ -69,7 +68,7 @@ class MetadataApi:
         """Run `work` on the request's environment for the request's caller."""
         name = request.path_params["env"]
         env: Environment = await run_in_threadpool(self.environments.open, name)
-        result = await run_in_threadpool(work, env, request_caller(request))
+        result = await run_in_threadpool(work, env, caller_of(request))
         return json_response(result, status)
 
     async def model(self, request: Request) -> Response:

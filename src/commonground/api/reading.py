@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from commonground.api.errors import ApiError
-from commonground.api.identity import request_caller
 from commonground.api.paging import DEFAULT_PAGE, after_token, skip_token, sort_fields
 from commonground.api.payloads import json_response, prefer, service_root
 from commonground.api.resources import Resource
@@ -23,7 +22,7 @@ from commonground.odata.options import ParsedOptions, parse_query_options
 from commonground.query.aggregate import Apply
 from commonground.query.expressions import Expr, Path
 from commonground.query.plan import Query
-from commonground.security.caller import Caller
+from commonground.security.caller import Caller, caller_of
 from commonground.service.codec import Record
 from commonground.service.environment import Environment
 from commonground.store.changes import current_position
@@ -45,7 +44,7 @@ def read_collection(request: Request, env: Environment, resource: Resource) -> R
     if parsed.apply is not None:  # filter() alone: records, as with $filter
         parsed = replace(parsed, query=replace(parsed.query, where=parsed.apply.filter))
     query = parsed.query
-    caller = request_caller(request)
+    caller = caller_of(request)
     if resource.count:
         return Response(str(env.count(query, caller)), media_type="text/plain")
     page_size = _page_size(request)
@@ -91,7 +90,7 @@ def read_groups(
         raise ApiError(400, "InvalidQuery", "$count cannot be combined with $apply")
     query = parsed.query
     top = MAX_GROUPS if query.top is None else min(query.top, MAX_GROUPS)
-    caller = request_caller(request)
+    caller = caller_of(request)
     groups = env.aggregate(resource.entity.name, apply, query.order_by, top, query.skip, caller)
     set_name = entity_set_name(resource.entity.name)
     shape = context_properties(env.model, resource.entity, apply)
@@ -171,7 +170,7 @@ def find_record(
 def read_record(request: Request, env: Environment, resource: Resource) -> Response:
     """One record (or one of its properties); 304 when If-None-Match names its version."""
     parsed = parse_query_options(resource.entity, env.model, dict(request.query_params))
-    record = find_record(env, resource, request_caller(request), parsed.query)
+    record = find_record(env, resource, caller_of(request), parsed.query)
     version = int(record["VersionNumber"])
     matches = request.headers.get("if-none-match")
     if matches and not parsed.query.include and _etag_matches(matches, version):
@@ -204,7 +203,7 @@ def start_tracking(
     if refused:
         message = f"odata.track-changes cannot be combined with {', '.join(refused)}"
         raise ApiError(400, "InvalidQuery", message)
-    access = env.access(request_caller(request))
+    access = env.access(caller_of(request))
     with env.reading() as conn:
         token = current_position(env.db, conn)
         scan = env.reader.scan(conn, resource.entity.name, access=access)
@@ -219,7 +218,7 @@ def read_changes(
     if not (token_text.isascii() and token_text.isdigit()):  # not '¹': int() refuses it
         raise ApiError(400, "InvalidDeltaToken", "$deltatoken is not one this service issued")
     changes = env.changes_since(
-        resource.entity.name, int(token_text), _page_size(request), request_caller(request)
+        resource.entity.name, int(token_text), _page_size(request), caller_of(request)
     )
     return _delta_page(
         request, env, resource, changes.changed, changes.deleted, changes.token, changes.more

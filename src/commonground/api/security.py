@@ -30,10 +30,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from commonground.api.errors import ApiError
-from commonground.api.identity import request_caller
 from commonground.api.metadata import MAX_DEFINITION, parse
 from commonground.api.payloads import json_body, json_response
-from commonground.security.caller import Caller
+from commonground.security.caller import Caller, caller_of
 from commonground.security.permissions import Member, Operation, PermissionSet, Role
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
@@ -65,7 +64,7 @@ class SecurityApi:
         env: Environment = await run_in_threadpool(
             self.environments.open, request.path_params["env"]
         )
-        caller = request_caller(request)
+        caller = caller_of(request)
 
         def checked() -> Any:
             if administers:

@@ -12,6 +12,7 @@ from typing import Any
 from commonground.api.app import ApiSettings, create_app
 from commonground.integration.integrator import Integrator
 from commonground.integration.scheduler import Scheduler
+from commonground.security.authentication import open_authenticator
 from commonground.service.environments import Environments
 from commonground.settings import home_path, setting
 
@@ -19,7 +20,8 @@ from commonground.settings import home_path, setting
 def app_from_settings() -> Any:
     """An app over the installation named by COMMONGROUND_HOME / COMMONGROUND_DATABASE_URL."""
     home, database_url = home_path(), setting("database_url")
-    environments = Environments(home=home, database_url=database_url)
+    authenticator = open_authenticator(home, database_url)
+    environments = Environments(home, database_url, audit_trail=authenticator.directory)
     limit = setting("rate_limit") or "6000/300"
     count, _, window = limit.partition("/")
     integrator = Integrator(home=home, database_url=database_url)
@@ -28,6 +30,7 @@ def app_from_settings() -> Any:
         threading.Thread(target=scheduler.run_forever, name="scheduler", daemon=True).start()
     return create_app(
         environments,
+        authenticator,
         ApiSettings(requests_per_window=int(count), window_seconds=float(window or 300)),
         integrator,
     )

@@ -30,11 +30,16 @@ from commonground.apps.scenario import (
 )
 from commonground.apps.serving import serving
 from commonground.apps.verify import LegCheck, verify_project
+from commonground.errors import NotFoundError
 from commonground.integration.definitions import ConnectionDef
 from commonground.integration.engine.progress import ProgressListener, ignore_progress
 from commonground.integration.history import Execution
 from commonground.integration.integrator import Integrator
 from commonground.integration.templates.library import Templates
+from commonground.security.caller import SYSTEM
+from commonground.security.defaults import DATABASE_OWNER
+from commonground.security.directory import Directory
+from commonground.security.permissions import Member, MemberKind
 from commonground.service.environments import Environments
 
 OPERATIONS_FILE = "operations.sqlite"
@@ -51,6 +56,9 @@ QUOTES_AND_ORDERS = (
 )
 ORDERS_BACK = (("OrdersToSales", "Sales Orders (Fin and Ops to Sales) - Direct"),)
 INVOICES = (("Invoices", "Sales Invoices (Fin and Ops to Sales) - Direct"),)
+
+
+SALES_APPLICATION = "Prospect to Cash"  # the application user the integration signs in as
 
 
 @dataclass
@@ -152,7 +160,7 @@ class Demo:
     # -- stages --------------------------------------------------------------------------
 
     def _systems(self, environments: Environments, integrator: Integrator, url: str) -> Scenario:
-        sales_settings = {"environment": SALES, "url": url}
+        sales_settings = {"environment": SALES, "url": url, **self._sales_sign_in(url)}
         hub_settings = {"environment": HUB, "home": str(self.home)}
         operations = self.home / OPERATIONS_FILE
         if SALES not in environments.names():
@@ -177,7 +185,28 @@ class Demo:
         for name, template in self._all_projects():
             if name not in existing:
                 templates.create_project(template, name, CONNECTION_SET, 0, True, "demo")
+        integration = Member(kind=MemberKind.APPLICATION, name=SALES_APPLICATION)
+        if integration not in scenario.sales.security.members(DATABASE_OWNER):
+            scenario.sales.security.add_member(SYSTEM, DATABASE_OWNER, integration)
         return scenario
+
+    def _sales_sign_in(self, url: str) -> dict[str, str]:
+        """The client credentials the integration reaches Sales with: those of an application
+        user that holds Database Owner there (a fresh secret each run, shown nowhere)."""
+        directory = Directory(self.home)
+        try:
+            try:
+                directory.application_user(SALES_APPLICATION)
+                credentials = directory.reset_application_secret(SALES_APPLICATION)
+            except NotFoundError:
+                credentials = directory.create_application_user(SALES_APPLICATION)
+        finally:
+            directory.close()
+        return {
+            "token_url": f"{url}/oauth2/token",
+            "client_id": credentials.client_id,
+            "client_secret": credentials.client_secret,
+        }
 
     def _all_projects(self) -> tuple[tuple[str, str], ...]:
         return MASTERS + QUOTES_AND_ORDERS + ORDERS_BACK + INVOICES

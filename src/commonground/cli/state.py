@@ -40,7 +40,7 @@ class State:
     def environments(self) -> Environments:
         """The installation's environments."""
         if self._environments is None:
-            self._environments = Environments(home=self.home, database_url=self.database_url)
+            self._environments = Environments(self.home, self.database_url, self.directory)
         return self._environments
 
     def env(self, name: str) -> Environment:

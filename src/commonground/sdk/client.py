@@ -124,8 +124,18 @@ def connect(
     return Client(EmbeddedBackend(environments.open(environment), caller))
 
 
-def connect_remote(base_url: str, environment: str) -> Client:
-    """A client on an environment served by `commonground serve` at `base_url`."""
-    from commonground.sdk.remote import RemoteBackend
+def connect_remote(
+    base_url: str,
+    environment: str,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+) -> Client:
+    """A client on an environment served by `commonground serve` at `base_url`, signed in
+    as a user (username and password) or an application user (client id and secret)."""
+    from commonground.sdk.remote import RemoteBackend, signed_in
 
-    return Client(RemoteBackend(base_url, environment))
+    http = signed_in(base_url, username, password, client_id, client_secret)
+    return Client(RemoteBackend(base_url, environment, http))

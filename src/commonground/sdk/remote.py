@@ -16,17 +16,21 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from pydantic import SecretStr
 
 from commonground.errors import (
     AlreadyExistsError,
     CommonGroundError,
     ConflictError,
+    DefinitionError,
+    ForbiddenError,
     NotFoundError,
     RecordError,
     RecordValidationError,
     ReferentialIntegrityError,
     StoreUnavailableError,
 )
+from commonground.integration.connectors.oauth import ClientCredentialsAuth, PasswordAuth
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import RECORD_ID, VERSION, Entity
 from commonground.model.field import Field
@@ -43,6 +47,28 @@ from commonground.service.writes import Outcome, WriteMode, WriteResult
 from commonground.store.changes import Tombstone
 
 PAGE = 5000
+
+
+def signed_in(
+    base_url: str,
+    username: str | None,
+    password: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+) -> httpx.Client:
+    """An HTTP client that gets bearer tokens from the server's token endpoint."""
+    token_url = f"{base_url.rstrip('/')}/oauth2/token"
+    auth: httpx.Auth
+    if username is not None and password is not None:
+        auth = PasswordAuth(token_url, username, SecretStr(password))
+    elif client_id is not None and client_secret is not None:
+        auth = ClientCredentialsAuth(token_url, client_id, SecretStr(client_secret))
+    else:
+        raise DefinitionError(
+            "sign in to a remote environment with username and password, "
+            "or with client_id and client_secret"
+        )
+    return httpx.Client(timeout=60, auth=auth)
 
 
 class RemoteBackend:
@@ -314,6 +340,10 @@ def remote_error(status: int, body: Any) -> CommonGroundError:
         found = NotFoundError("Resource", message)
         found.args = (message,)
         return found
+    if status == 403:
+        refused = ForbiddenError("", "")
+        refused.args = (message,)
+        return refused
     if status == 412:
         conflict = ConflictError("record", 0, 0, None)
         conflict.args = (message,)

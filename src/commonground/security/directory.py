@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from commonground.errors import AlreadyExistsError, DefinitionError, NotFoundError
+from commonground.errors import AlreadyExistsError, DefinitionError, ForbiddenError, NotFoundError
 from commonground.security.audit import AuditEntry, read_audit_entries, write_audit_entry
 from commonground.security.caller import SYSTEM, Caller, CallerKind
 from commonground.security.directory_tables import directory_tables
@@ -331,12 +331,16 @@ class Directory:
     # --- callers and sign-in -----------------------------------------------------------
 
     def caller_for(self, name: str, kind: CallerKind = CallerKind.USER) -> Caller:
-        """The caller a user or application user acts as: name, kind, groups, admin."""
+        """The caller a user or application user acts as: name, kind, groups, admin
+        (ForbiddenError when the identity is disabled: it may not act at all)."""
         table, label = (
             (self._users, "User") if kind is CallerKind.USER else (self._apps, "Application user")
         )
         with self.db.engine.connect() as conn:
-            return self._identity(conn, kind, self._row(conn, table, name, label)).caller
+            identity = self._identity(conn, kind, self._row(conn, table, name, label))
+        if identity.disabled:
+            raise ForbiddenError("sign in", f"{label.lower()} {name}", "it is disabled")
+        return identity.caller
 
     def identity(self, kind: CallerKind, subject: str) -> Identity | None:
         """The identity behind a token's subject (a user's id, an application's client id),

@@ -30,6 +30,7 @@ from commonground.security.caller import SYSTEM, Caller
 from commonground.service import security
 from commonground.service.codec import EntityCodec
 from commonground.service.environment import Environment, EnvironmentSettings
+from commonground.service.security import AuditTrail
 from commonground.store import records as rows_store
 from commonground.store import schema as ddl
 from commonground.store.database import Database
@@ -56,7 +57,14 @@ def check_name(name: str) -> str:
 class Environments:
     """All environments of one installation."""
 
-    def __init__(self, home: Path | None = None, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        home: Path | None = None,
+        database_url: str | None = None,
+        audit_trail: AuditTrail | None = None,
+    ) -> None:
+        """`audit_trail` (the installation's directory) records security changes."""
+        self.audit_trail = audit_trail
         self.locator: EnvironmentLocator
         if database_url:
             self.locator = PostgreSQLLocator(database_url)
@@ -96,8 +104,15 @@ class Environments:
         except BaseException:
             self.locator.drop(name)
             raise
-        env = Environment(name, db, model, settings)
-        self._open[name.lower()] = env
+        env = self._opened(Environment(name, db, model, settings))
+        if self.audit_trail is not None:
+            detail = {"access_mode": settings.access_mode}
+            self.audit_trail.audit(owner.name, "environment created", name, detail, name)
+        return env
+
+    def _opened(self, env: Environment) -> Environment:
+        env.security.audit_trail = self.audit_trail
+        self._open[env.name.lower()] = env
         return env
 
     def opened(self, name: str) -> Environment | None:
@@ -127,9 +142,9 @@ class Environments:
         if not installed:  # made before security existed: it gets the built-in objects
             with db.write() as conn:
                 security.install(db, conn, model)
-        env = Environment(row.name, db, model, EnvironmentSettings.from_json(row.settings))
-        self._open[name.lower()] = env
-        return env
+        return self._opened(
+            Environment(row.name, db, model, EnvironmentSettings.from_json(row.settings))
+        )
 
     def delete(self, name: str) -> None:
         """Delete an environment with all its data."""

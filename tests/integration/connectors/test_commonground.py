@@ -7,9 +7,6 @@ connector reads and writes; in remote mode the server opens the same environment
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from commonground.apps import serving as served_by
 from commonground.integration.connectors.commonground import (
     CommonGroundConnector,
     CommonGroundSettings,
@@ -32,11 +30,12 @@ from commonground.integration.contracts import (
     WriteMode,
 )
 from commonground.model.datamodel import DataModel
+from commonground.security.identities import Credentials
 from commonground.service.environment import Environment
-from tests.api.conftest import free_port, wait_until_up
 from tests.fixtures.clones import new_environment_name
 from tests.fixtures.fix_environments import Backend, TrackingEnvironments
 from tests.fixtures.records import account, contact
+from tests.fixtures.serving import add_application, add_tester, make_owner, token_url
 
 NAMES = ["FullName", "AccountId"]
 
@@ -58,42 +57,46 @@ class Hub:
         return [i for i in self.env.create("Account", records).record_ids if i is not None]
 
 
+APPLICATION = "integrator"
+
+
 @dataclass(frozen=True)
 class Served:
-    """A running server and the home folder it serves."""
+    """A running server, the home folder it serves, and the client credentials of its
+    application user APPLICATION (Database Owner in each `new_environment(served)`)."""
 
     home: Path
     url: str
+    credentials: Credentials
+
+    def client_settings(self) -> dict[str, Any]:
+        """The connector settings that sign in as APPLICATION."""
+        return {
+            "token_url": token_url(self.url),
+            "client_id": self.credentials.client_id,
+            "client_secret": self.credentials.client_secret,
+        }
 
 
 @contextmanager
 def serving(home: Path) -> Iterator[Served]:
-    """`commonground serve` on a free port over `home`, for as long as the block runs."""
-    env = {**os.environ, "COMMONGROUND_RATE_LIMIT": "0"}
-    env.pop("COMMONGROUND_DATABASE_URL", None)
-    port = free_port()
-    command = [sys.executable, "-m", "commonground", "--home", str(home), "serve"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
-        yield Served(home, url)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """`commonground serve` on a free port over `home` (with the admin TESTER and the
+    application user APPLICATION), for as long as the block runs."""
+    add_tester(home)
+    credentials = add_application(home, APPLICATION)
+    with served_by.serving(home) as url:
+        yield Served(home, url, credentials)
 
 
 @contextmanager
-def new_environment(home: Path, standard: DataModel) -> Iterator[Environment]:
-    """A new environment in `home`, deleted when the block ends."""
-    environments = TrackingEnvironments(standard, home=home)
+def new_environment(served: Served, standard: DataModel) -> Iterator[Environment]:
+    """A new environment in the served home, where APPLICATION is Database Owner; deleted
+    when the block ends."""
+    environments = TrackingEnvironments(standard, home=served.home)
     try:
-        yield environments.create(new_environment_name())
+        env = environments.create(new_environment_name())
+        make_owner(env, APPLICATION)
+        yield env
     finally:
         environments.drop_created()
 
@@ -108,7 +111,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture
 def served_env(served: Served, standard: DataModel) -> Iterator[Environment]:
     """A new environment in the served home."""
-    with new_environment(served.home, standard) as env:
+    with new_environment(served, standard) as env:
         yield env
 
 
@@ -125,7 +128,8 @@ def hub(request: pytest.FixtureRequest, backend: Backend) -> Iterator[Hub]:
         if backend.url is not None:
             pytest.skip("remote mode runs once, over the server's SQLite home")
         env = request.getfixturevalue("served_env")
-        settings = {"environment": env.name, "url": request.getfixturevalue("served").url}
+        served: Served = request.getfixturevalue("served")
+        settings = {"environment": env.name, "url": served.url, **served.client_settings()}
     connector = CommonGroundConnector(CommonGroundSettings.model_validate(settings))
     yield Hub(env, connector, settings)
     connector.close()

@@ -2,7 +2,8 @@
 
 Client credentials are tested against a small token endpoint started by the test, which also
 forwards every other request to a real `commonground serve`, but only with a bearer token it
-issued: a read that succeeds through it proves the token was sent.
+issued: a read that succeeds through it proves the token was sent. (The forwarded request is
+sent with a token of the real server's own, as the installation admin.)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from commonground.integration.contracts import (
 from commonground.model.datamodel import DataModel
 from commonground.service.environment import Environment
 from tests.fixtures.records import account
-from tests.fixtures.serving import free_port
+from tests.fixtures.serving import auth_as_tester, free_port
 from tests.integration.connectors.test_commonground import Served, new_environment, serving
 
 CLIENT = "integrator"
@@ -48,6 +49,7 @@ class Issuer:
     """What the token endpoint saw: tokens issued, and requests refused for want of one."""
 
     api: str
+    http: httpx.Client  # signed in to the real server
     issued: list[str] = field(default_factory=list)
     refused: int = 0
 
@@ -99,7 +101,9 @@ class _Handler(BaseHTTPRequestHandler):
         if "Content-Type" in self.headers:
             headers["Content-Type"] = self.headers["Content-Type"]
         body = self._body() if method == "POST" else None
-        reply = httpx.request(method, self.issuer.api + self.path, content=body, headers=headers)
+        reply = self.issuer.http.request(
+            method, self.issuer.api + self.path, content=body, headers=headers
+        )
         self._answer(reply.status_code, reply.content, reply.headers.get("content-type", ""))
 
 
@@ -113,24 +117,25 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture
 def environment(server: Served, standard: DataModel) -> Iterator[Environment]:
     """A new environment in the served home."""
-    with new_environment(server.home, standard) as env:
+    with new_environment(server, standard) as env:
         yield env
 
 
 @pytest.fixture
 def issuer(server: Served) -> Iterator[tuple[Issuer, str]]:
     """A token endpoint at `<url>/token` that guards the served API; its URL."""
-    issuer = Issuer(server.url)
-    handler = type("Handler", (_Handler,), {"issuer": issuer})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield issuer, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with httpx.Client(timeout=30, auth=auth_as_tester(server.url)) as http:
+        issuer = Issuer(server.url, http)
+        handler = type("Handler", (_Handler,), {"issuer": issuer})
+        proxy = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield issuer, f"http://127.0.0.1:{proxy.server_address[1]}"
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
+            thread.join()
 
 
 def remote(env: Environment, url: str, **more: Any) -> CommonGroundConnector:
@@ -263,7 +268,7 @@ def test_the_secrets_are_secret_fields() -> None:
 def test_the_connector_registers_under_its_kind(environment: Environment, server: Served) -> None:
     (point,) = entry_points(group="commonground.connectors", name="commonground")
     assert point.load() is CommonGroundConnector
-    connector = remote(environment, server.url)
+    connector = remote(environment, server.url, **server.client_settings())
     try:
         assert isinstance(connector, Connector)
         assert connector.kind == "commonground"

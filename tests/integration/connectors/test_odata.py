@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from commonground.integration.contracts import (
     WriteMode,
 )
 from commonground.integration.registry import open_connector
-from tests.fixtures.serving import served_environment
+from tests.fixtures.serving import add_owner_application, served_environment, token_url
 
 ACCOUNT = {
     "PartyType": "Organization",
@@ -35,18 +36,30 @@ def account(number: str, name: str, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with served_environment(tmp_path_factory.mktemp("home"), "OData") as url:
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="module")
+def root(home: Path) -> Iterator[str]:
+    with served_environment(home, "OData") as url:
         yield url
 
 
+@pytest.fixture(scope="module")
+def credentials(home: Path, root: str) -> dict[str, Any]:
+    """The connector settings that sign in as an application user, Database Owner in OData."""
+    client_id, client_secret = add_owner_application(home, "OData", "OData connector")
+    return {"token_url": token_url(root), "client_id": client_id, "client_secret": client_secret}
+
+
 @pytest.fixture
-def connect(root: str) -> Iterator[Callable[..., ODataConnector]]:
+def connect(root: str, credentials: dict[str, Any]) -> Iterator[Callable[..., ODataConnector]]:
     """Opens connectors on the served environment, and closes them after the test."""
     opened: list[ODataConnector] = []
 
     def open_service(**settings: Any) -> ODataConnector:
-        opened.append(ODataConnector(ODataSettings(url=root, **settings)))
+        opened.append(ODataConnector(ODataSettings(url=root, **credentials, **settings)))
         return opened[-1]
 
     yield open_service
@@ -64,8 +77,8 @@ def upsert(connector: ODataConnector, rows: list[dict[str, Any]]) -> list[Record
     return outcome.statuses
 
 
-def test_registered_and_protocol(root: str) -> None:
-    connector = open_connector("odata", {"url": root})
+def test_registered_and_protocol(root: str, credentials: dict[str, Any]) -> None:
+    connector = open_connector("odata", {"url": root, **credentials})
     assert isinstance(connector, Connector)
     connector.close()
 

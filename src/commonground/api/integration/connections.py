@@ -4,11 +4,19 @@ A connection's secrets (its connector's `SecretStr` settings) are stored encrypt
 answer shows them masked; a PUT that leaves a secret out, or sends the mask back, keeps the
 stored one. Discovery opens the connector with the revealed settings in the thread pool; what
 the system says goes back as a 502 with the secrets blotted out of the message.
+
+A connection acts with somebody's rights, so who may define one is limited: an installation
+administrator may define any; anyone else may define OData connections (which sign in with
+their own credentials) and embedded Common Ground connections, which then act as their author
+(`run_as` is set to the caller), never as the local operator or somebody else. SQL and file
+connections reach systems below the service's security (an environment's own database file,
+say), so only administrators define them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
@@ -26,13 +34,42 @@ from commonground.api.integration.exchange import (
     referenced,
 )
 from commonground.api.metadata import definition, parse
-from commonground.errors import CommonGroundError, DefinitionError, NotFoundError
-from commonground.integration.catalog.definitions_store import MASK
+from commonground.errors import CommonGroundError, DefinitionError, ForbiddenError, NotFoundError
+from commonground.integration.catalog.definitions_store import MASK, DefinitionStore
 from commonground.integration.contracts import EntityInfo, SchemaError
 from commonground.integration.definitions import ConnectionDef, ConnectionSetDef
 from commonground.integration.registry import connector_type, open_connector
+from commonground.security.caller import Caller, CallerKind, caller_of
 
 log = logging.getLogger(__name__)
+
+
+OPEN_KINDS = ("commonground", "odata")  # kinds a non-administrator may define
+
+
+def owned(item: ConnectionDef, caller: Caller) -> ConnectionDef:
+    """The connection as its author may define it (see the module docstring)."""
+    if caller.admin:
+        return item
+    if item.kind not in OPEN_KINDS:
+        raise ForbiddenError(f"define {item.kind} connections", "this installation")
+    if item.kind == "commonground" and not item.settings.get("url"):
+        kind = "application" if caller.kind is CallerKind.APPLICATION else "user"
+        settings = {**item.settings, "run_as": f"{kind}:{caller.name}"}
+        return item.model_copy(update={"settings": settings})
+    return item
+
+
+def require_usable(store: DefinitionStore, names: Iterable[str], caller: Caller) -> None:
+    """A non-administrator builds connection sets and projects only on connections that act
+    as the caller (so nobody borrows the rights of whoever defined a connection)."""
+    if caller.admin:
+        return
+    for name in names:
+        with referenced("connection set", "connections"):
+            connection = store.connection(name)
+        if owned(connection, caller) != connection:
+            raise ForbiddenError(f"use connection {connection.name}", "this installation")
 
 
 def check_kind(kind: str) -> None:
@@ -97,6 +134,7 @@ class ConnectionHandlers(Handlers):
         """A new connection (409 when the name is taken)."""
         item = parse(ConnectionDef, await json_object(request, "connection"), "connection")
         check_kind(item.kind)
+        item = owned(item, caller_of(request))
         store = self.integrator.definitions
         return await self.answer(
             lambda: definition(store.save_connection(item)),
@@ -110,6 +148,7 @@ class ConnectionHandlers(Handlers):
         body = named(await json_object(request, "connection"), name, "connection")
         item = parse(ConnectionDef, body, "connection")
         check_kind(item.kind)
+        item = owned(item, caller_of(request))
         store = self.integrator.definitions
 
         def work() -> Any:
@@ -182,8 +221,9 @@ class ConnectionHandlers(Handlers):
         item = parse(
             ConnectionSetDef, await json_object(request, "connection set"), "connection set"
         )
+        caller = caller_of(request)
         return await self.answer(
-            lambda: self._save_set(item, replace=False),
+            lambda: self._save_set(item, caller, replace=False),
             201,
             location(request, f"connection-sets/{item.name}"),
         )
@@ -193,18 +233,20 @@ class ConnectionHandlers(Handlers):
         name = request.path_params["name"]
         body = named(await json_object(request, "connection set"), name, "connection set")
         item = parse(ConnectionSetDef, body, "connection set")
+        caller = caller_of(request)
 
         def work() -> Any:
             self.integrator.definitions.connection_set(name)  # 404 when there is none
-            return self._save_set(item, replace=True)
+            return self._save_set(item, caller, replace=True)
 
         return await self.answer(work)
 
-    def _save_set(self, item: ConnectionSetDef, replace: bool) -> Any:
+    def _save_set(self, item: ConnectionSetDef, caller: Caller, replace: bool) -> Any:
         store = self.integrator.definitions
         for role, connection in item.connections.items():
             with referenced("connection set", f"connections.{role}"):
                 store.connection(connection)
+        require_usable(store, item.connections.values(), caller)
         return definition(store.save_connection_set(item, replace))
 
     async def delete_set(self, request: Request) -> Response:

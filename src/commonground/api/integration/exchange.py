@@ -26,7 +26,6 @@ from commonground.integration.integrator import Integrator, RunInProgressError
 
 BASE = "/integration"
 MAX_BODY = 1024 * 1024
-USER = "api"  # who gave a project's consent, as the catalog logs it
 YAML_MEDIA = "application/yaml"
 T = TypeVar("T")
 

@@ -20,9 +20,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from commonground.api.errors import ApiError
+from commonground.api.integration.connections import require_usable
 from commonground.api.integration.exchange import (
     BASE,
-    USER,
     YAML_MEDIA,
     Handlers,
     document_body,
@@ -45,6 +45,7 @@ from commonground.integration.definitions import (
 from commonground.integration.integrator import RunInProgressError
 from commonground.integration.schedules import next_occurrence
 from commonground.integration.templates.library import Templates, project_file
+from commonground.security.caller import Caller, caller_of
 
 NOT_SCHEDULED = "Not scheduled"
 
@@ -128,41 +129,47 @@ class ProjectHandlers(Handlers):
     async def create_project(self, request: Request) -> Response:
         """A new project, from a ProjectDef body or from a template."""
         body = await json_object(request, "project")
+        caller = caller_of(request)
         if "template" in body:
             choice = parse(FromTemplate, body, "project")
             return await self.answer(
-                lambda: self._from_template(choice),
+                lambda: self._from_template(choice, caller),
                 201,
                 location(request, f"projects/{choice.name}"),
             )
         project = parse(ProjectDef, body, "project")
         return await self.answer(
-            lambda: self._save(project, replace=False),
+            lambda: self._save(project, caller, replace=False),
             201,
             location(request, f"projects/{project.name}"),
         )
 
-    def _from_template(self, choice: FromTemplate) -> Any:
+    def _from_template(self, choice: FromTemplate, caller: Caller) -> Any:
         templates = Templates(self.integrator.definitions)
         with referenced("project", "template"):
             templates.get(choice.template)
-        with referenced("project", "connection_set"):
-            self.integrator.definitions.connection_set(choice.connection_set)
+        self._require_usable_set(choice.connection_set, caller)
         created = templates.create_project(
             choice.template,
             choice.name,
             choice.connection_set,
             choice.organization,
             choice.consent,
-            USER,
+            caller.name,
         )
         return definition(created)
 
-    def _save(self, project: ProjectDef, replace: bool) -> Any:
+    def _save(self, project: ProjectDef, caller: Caller, replace: bool) -> Any:
+        self._require_usable_set(project.connection_set, caller)
+        return definition(self.integrator.definitions.save_project(project, caller.name, replace))
+
+    def _require_usable_set(self, name: str, caller: Caller) -> None:
+        """The connection set exists and its connections act as the caller (see
+        `require_usable`)."""
         store = self.integrator.definitions
         with referenced("project", "connection_set"):
-            store.connection_set(project.connection_set)
-        return definition(store.save_project(project, USER, replace))
+            connection_set = store.connection_set(name)
+        require_usable(store, connection_set.connections.values(), caller)
 
     async def update_project(self, request: Request) -> Response:
         """Replace a project's definition."""
@@ -170,10 +177,11 @@ class ProjectHandlers(Handlers):
         project = parse(
             ProjectDef, named(await json_object(request, "project"), name, "project"), "project"
         )
+        caller = caller_of(request)
 
         def work() -> Any:
             self.integrator.definitions.project(name)  # 404 when there is none
-            return self._save(project, replace=True)
+            return self._save(project, caller, replace=True)
 
         return await self.answer(work)
 
@@ -206,8 +214,9 @@ class ProjectHandlers(Handlers):
         data.pop("history", None)
         project = parse(ProjectDef, data, "project")
         replace = query_bool(request, "replace")
+        caller = caller_of(request)
         return await self.answer(
-            lambda: self._save(project, replace),
+            lambda: self._save(project, caller, replace),
             201,
             location(request, f"projects/{project.name}"),
         )
@@ -217,11 +226,12 @@ class ProjectHandlers(Handlers):
         name = request.path_params["name"]
         schedule = parse(ScheduleDef, await json_object(request, "schedule"), "schedule")
         check_schedule(schedule)
+        caller = caller_of(request)
 
         def work() -> Any:
             store = self.integrator.definitions
             project = store.project(name).model_copy(update={"schedule": schedule})
-            store.save_project(project, USER, replace=True)
+            store.save_project(project, caller.name, replace=True)
             return {
                 "project": name,
                 "schedule": definition(schedule),

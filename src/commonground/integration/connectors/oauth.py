@@ -1,4 +1,6 @@
-"""OAuth2 client credentials: a bearer token fetched, cached, and renewed on expiry or 401.
+"""OAuth2 bearer tokens for HTTP clients: fetched with the client credentials grant (an
+integration's application user) or the password grant (a person, e.g. through the SDK),
+cached, and renewed on expiry or 401.
 
 The token request goes through the same httpx flow as the request it authorizes (an
 `httpx.Auth` may send requests of its own), so it shares the connection's transport and
@@ -22,23 +24,17 @@ DEFAULT_LIFETIME = 3600.0
 EARLY = 60.0  # renew this many seconds before expiry (a tenth of the lifetime when shorter)
 
 
-class ClientCredentialsAuth(httpx.Auth):
-    """Bearer tokens from a client-credentials grant (see the module docstring)."""
+class BearerAuth(httpx.Auth):
+    """Bearer tokens from a token endpoint (see the module docstring); subclasses say which
+    grant asks for them."""
 
     requires_response_body = True
 
     def __init__(
-        self,
-        token_url: str,
-        client_id: str,
-        client_secret: SecretStr,
-        scope: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        self, token_url: str, who: str, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.token_url = token_url
-        self.client_id = client_id
-        self._secret = client_secret
-        self.scope = scope
+        self.who = who
         self._clock = clock
         self.token: str | None = None
         self._renew_at = 0.0
@@ -61,15 +57,12 @@ class ClientCredentialsAuth(httpx.Auth):
                 request.headers["Authorization"] = f"Bearer {self.token}"
             yield request
 
+    def grant_form(self) -> dict[str, str]:
+        """The token request's form (the only place a secret is put)."""
+        raise NotImplementedError
+
     def _renew(self) -> Generator[httpx.Request, httpx.Response, None]:
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": self.client_id,
-            "client_secret": self._secret.get_secret_value(),
-        }
-        if self.scope:
-            form["scope"] = self.scope
-        response = yield httpx.Request("POST", self.token_url, data=form)
+        response = yield httpx.Request("POST", self.token_url, data=self.grant_form())
         if response.status_code == 429 or response.status_code >= 500:
             raise ConnectionFailedError(
                 f"the token endpoint {self.token_url} failed (HTTP {response.status_code})"
@@ -78,7 +71,7 @@ class ClientCredentialsAuth(httpx.Auth):
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise AuthenticationFailedError(
-                f"the token endpoint {self.token_url} refused client '{self.client_id}' "
+                f"the token endpoint {self.token_url} refused {self.who} "
                 f"(HTTP {response.status_code})"
             )
         try:
@@ -87,6 +80,57 @@ class ClientCredentialsAuth(httpx.Auth):
             seconds = DEFAULT_LIFETIME
         self.token = token
         self._renew_at = self._clock() + seconds - min(EARLY, seconds / 10)
+
+
+class ClientCredentialsAuth(BearerAuth):
+    """Tokens for an application user's client id and secret."""
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: SecretStr,
+        scope: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(token_url, f"client '{client_id}'", clock)
+        self.client_id = client_id
+        self._secret = client_secret
+        self.scope = scope
+
+    def grant_form(self) -> dict[str, str]:
+        """grant_type=client_credentials."""
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self._secret.get_secret_value(),
+        }
+        if self.scope:
+            form["scope"] = self.scope
+        return form
+
+
+class PasswordAuth(BearerAuth):
+    """Tokens for a user's name and password."""
+
+    def __init__(
+        self,
+        token_url: str,
+        username: str,
+        password: SecretStr,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(token_url, f"user '{username}'", clock)
+        self.username = username
+        self._password = password
+
+    def grant_form(self) -> dict[str, str]:
+        """grant_type=password."""
+        return {
+            "grant_type": "password",
+            "username": self.username,
+            "password": self._password.get_secret_value(),
+        }
 
 
 def _json(response: httpx.Response) -> dict[str, object]:

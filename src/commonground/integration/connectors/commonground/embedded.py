@@ -15,6 +15,8 @@ from commonground.integration.connectors.commonground.settings import CommonGrou
 from commonground.integration.contracts import ConnectionFailedError, ConnectorError
 from commonground.model.datamodel import DataModel
 from commonground.query.plan import Query
+from commonground.security.caller import SYSTEM, Caller
+from commonground.security.directory import Directory
 from commonground.service.codec import Record
 from commonground.service.environments import Environments
 from commonground.service.reads import ChangeSet
@@ -35,6 +37,7 @@ class EmbeddedAccess:
             )
             try:
                 self._env = self._environments.open(settings.environment)
+                self._caller = _acting(settings, url)
             except BaseException:
                 self._environments.close()
                 raise
@@ -61,12 +64,12 @@ class EmbeddedAccess:
     def query(self, query: Query) -> list[Record]:
         """Records a query plan selects."""
         with self._translated():
-            return self._env.query(query)
+            return self._env.query(query, self._caller)
 
     def changes_since(self, entity: str, token: int, limit: int) -> ChangeSet:
         """Up to `limit` changes of one entity after a token."""
         with self._translated():
-            return self._env.changes_since(entity, token, limit)
+            return self._env.changes_since(entity, token, limit, self._caller)
 
     def current_token(self, entity: str) -> int:
         """The newest committed change position of the environment."""
@@ -77,17 +80,30 @@ class EmbeddedAccess:
         self, entity: str, records: Sequence[dict[str, Any]], mode: WriteMode, key: list[str]
     ) -> WriteResult:
         """One write transaction; failing records are skipped and reported."""
-        with self._translated(), self._env.transaction() as tx:
+        with self._translated(), self._env.transaction(self._caller) as tx:
             return tx.write(entity, records, mode, key or None, skip_errors=True)
 
     def delete(self, entity: str, record_ids: Sequence[int]) -> int:
         """Delete records by RecordId in one transaction."""
         with self._translated():
-            return self._env.delete(entity, record_ids)
+            return self._env.delete(entity, record_ids, caller=self._caller)
 
     def close(self) -> None:
         """Release the database connections."""
         self._environments.close()
+
+
+def _acting(settings: CommonGroundSettings, database_url: str | None) -> Caller:
+    """The caller the connection acts as: its `run_as` identity, looked up in the
+    installation's directory (a disabled or deleted one cannot act), or the local operator."""
+    if settings.identity is None:
+        return SYSTEM
+    kind, name = settings.identity
+    directory = Directory(Path(settings.home or "."), database_url)
+    try:
+        return directory.caller_for(name, kind)
+    finally:
+        directory.close()
 
 
 def _secrets(url: str | None) -> list[str]:

@@ -4,11 +4,17 @@ Embedded means in this process, over the installation's own store (`home` for SQ
 `database_url` for PostgreSQL); remote means over the OData API of `commonground serve` at
 `url`, optionally with OAuth2 client credentials. Exactly one of the two must be given, so a
 connection never silently talks to a different system than the one its author meant.
+
+Whoever the connection acts as holds the rights: remotely, the application user of the client
+credentials; embedded, the identity in `run_as` (`user:NAME` or `application:NAME`), or the
+local operator when none is named.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from commonground.security.caller import CallerKind
 
 
 class CommonGroundSettings(BaseModel):
@@ -23,6 +29,7 @@ class CommonGroundSettings(BaseModel):
     token_url: str | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None
+    run_as: str | None = Field(default=None, pattern=r"^(user|application):.+$")
     batch_size: int = Field(default=5000, ge=1)
 
     @model_validator(mode="after")
@@ -37,7 +44,20 @@ class CommonGroundSettings(BaseModel):
             raise ValueError("client credentials need token_url, client_id and client_secret")
         if self.token_url is not None and not self.is_remote:
             raise ValueError("token_url applies to a remote environment (url) only")
+        if self.run_as is not None and self.is_remote:
+            raise ValueError(
+                "run_as applies to an embedded environment; remotely, the client "
+                "credentials say who acts"
+            )
         return self
+
+    @property
+    def identity(self) -> tuple[CallerKind, str] | None:
+        """Who an embedded connection acts as (None: the local operator)."""
+        if self.run_as is None:
+            return None
+        kind, _, name = self.run_as.partition(":")
+        return CallerKind(kind), name
 
     @property
     def is_remote(self) -> bool:
