@@ -94,3 +94,20 @@ def test_sync_stamps_remember_their_origin(integrator: Integrator) -> None:
         "(Code):(C1)": ("9", "erp/Debtor"),
         "(Code):(C2)": ("8", "crm/Customer"),
     }
+
+
+def test_a_connection_made_embedded_drops_the_remote_credentials(integrator: Integrator) -> None:
+    remote = {
+        "environment": "Sales",
+        "url": "http://127.0.0.1:1",
+        "token_url": "http://127.0.0.1:1/oauth2/token",
+        "client_id": "c",
+        "client_secret": "s3cret",
+    }
+    store = integrator.definitions
+    store.save_connection(ConnectionDef(name="Sales", kind="commonground", settings=remote))
+    embedded = {"environment": "Sales", "home": "/tmp/home"}
+    store.save_connection(
+        ConnectionDef(name="Sales", kind="commonground", settings=embedded), replace=True
+    )
+    assert store.connection("Sales", reveal=True).settings == embedded

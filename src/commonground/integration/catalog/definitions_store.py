@@ -55,6 +55,14 @@ def split_secrets(
     return plain, secrets
 
 
+def _fits(kind: str, settings: dict[str, Any]) -> bool:
+    try:
+        connector_type(kind).Settings.model_validate(settings)
+    except ValidationError:
+        return False
+    return True
+
+
 class DefinitionStore:
     """Stored definitions of one installation."""
 
@@ -65,16 +73,18 @@ class DefinitionStore:
     # -- connections ---------------------------------------------------------------------
 
     def save_connection(self, connection: ConnectionDef, replace: bool = False) -> ConnectionDef:
-        """Store a connection; on replace, secrets not given again are kept."""
+        """Store a connection; on replace, secrets not given again are kept, unless the new
+        settings do not take them (a remote connection made embedded drops its credentials)."""
         plain, secrets = split_secrets(connection.kind, connection.name, connection.settings)
         table = self.db.table("connections")
         with self.db.engine.begin() as conn:
             row = conn.execute(select(table).where(table.c.name == connection.name)).first()
             if row is not None and not replace:
                 raise AlreadyExistsError("Connection", connection.name)
-            if row is not None and row.secrets:
-                kept = orjson.loads(self.box.open(row.secrets))
-                secrets = {**kept, **secrets}
+            if row is not None and row.secrets and row.kind == connection.kind:
+                merged = {**orjson.loads(self.box.open(row.secrets)), **secrets}
+                if _fits(connection.kind, {**plain, **merged}):  # not after a change of shape
+                    secrets = merged
             values = {
                 "kind": connection.kind,
                 "settings": orjson.dumps(plain).decode(),
