@@ -370,9 +370,9 @@ def main() -> None:
         )
         wait_until_up(f"http://127.0.0.1:{api_port}/health", processes[0])
         wait_until_up(f"http://127.0.0.1:{bare_port}/bare", processes[1])
-        loaded = time.perf_counter()
         api_url = f"http://127.0.0.1:{api_port}"
         token = application_token(base, env, home, api_url)
+        loaded = time.perf_counter()
         ids, keys = load_records(f"{api_url}{ROOT}/", args.records, token)
         load_s = time.perf_counter() - loaded
         print(f"loaded {len(ids)} Account records in {load_s:.1f} s", file=sys.stderr)

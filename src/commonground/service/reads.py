@@ -27,7 +27,7 @@ from commonground.query.expressions import Expr, Path
 from commonground.query.plan import Include, Order, Query
 from commonground.security.access import Access, full_access
 from commonground.security.caller import SYSTEM
-from commonground.security.permissions import Operation
+from commonground.security.permissions import Operation, Policy
 from commonground.service.codec import EntityCodec, Record, canonical
 from commonground.service.reach import reached_entities
 from commonground.store.aggregate import RowReader, compile_apply
@@ -112,13 +112,15 @@ class Reader:
         self, conn: Connection, entity: str, record_ids: Sequence[int], condition: Expr
     ) -> set[int]:
         """Those of some records that a condition (a policy) admits."""
+        statement, _ = compile_query(
+            self.db, self.model, Query(entity, select=(RECORD_ID,), where=condition), self.coerce
+        )
+        key = self.db.table(self.model.entity(entity).name).c[RECORD_ID]
+        statement = statement.where(key.in_(bindparam("ids", expanding=True)))
         admitted: set[int] = set()
         for start in range(0, len(record_ids), CHUNK):
             chunk = list(record_ids[start : start + CHUNK])
-            where = Path((RECORD_ID,)).in_(chunk) & condition
-            plan = Query(entity, select=(RECORD_ID,), where=where)
-            statement, _ = compile_query(self.db, self.model, plan, self.coerce)
-            admitted.update(int(row[0]) for row in conn.execute(statement))
+            admitted.update(int(row[0]) for row in conn.execute(statement, {"ids": chunk}))
         return admitted
 
     def aggregate(
@@ -159,18 +161,29 @@ class Reader:
         """One record by RecordId; NotFoundError if there is none (or none the caller's read
         policies reach: a record outside them is as good as absent)."""
         entity = self.model.entity(entity_name)
-        if access.condition(entity.name, READ) is not None:
-            found = self.query(
-                conn, Query(entity.name, where=Path((RECORD_ID,)) == record_id), access
-            )
-            if not found:
-                raise NotFoundError(f"{entity.name} record", str(record_id))
-            return found[0]
+        grant = access.require(entity.name, READ)
         statement, fields = self._get_statement(entity)
         row = conn.execute(statement, {"record_id": record_id}).first()
         if row is None:
             raise NotFoundError(f"{entity.name} record", str(record_id))
-        return self.codec(entity).decode(fields, row)
+        record = self.codec(entity).decode(fields, row)
+        if grant.policies is not None and not any(
+            self._admits(entity, policy, record, access) for policy in grant.policies
+        ):
+            raise NotFoundError(f"{entity.name} record", str(record_id))
+        return record
+
+    def _admits(self, entity: Entity, policy: Policy, record: Record, access: Access) -> bool:
+        """Whether a read record satisfies a policy: what its query condition says, asked of
+        the decoded record (a point read keeps its prepared statement)."""
+        value = record.get(policy.field)
+        if policy.values is None:
+            return bool(value == access.caller.name)
+        field = entity.field_or_none(policy.field)
+        if value is None or field is None or field.picklist is None:
+            return False
+        picklist = self.model.picklist(field.picklist)
+        return picklist.value_of(str(value)) in {picklist.value_of(v) for v in policy.values}
 
     def _get_statement(self, entity: Entity) -> tuple[Any, list[Field]]:
         """The SELECT of one record by RecordId, built once per entity definition.

@@ -39,6 +39,19 @@ class WriteAccess:
         self.entity = entity
         self.codec = codec
 
+    def limited(self, inserting: bool, updating: bool) -> bool:
+        """Whether record policies limit a batch that inserts and/or updates (so `denials`
+        must look at the records); ForbiddenError when a privilege is missing altogether."""
+        access = self.ctx.access
+        if access.unrestricted:
+            return False
+        grants = []
+        if inserting:
+            grants.append(access.require(self.entity.name, Operation.CREATE))
+        if updating:
+            grants.append(access.require(self.entity.name, Operation.UPDATE))
+        return any(grant.policies is not None for grant in grants)
+
     def denials(
         self,
         inserts: Sequence[tuple[int, Values]],

@@ -471,9 +471,9 @@ class BatchWriter:
 
     def _check_access(self, plan: Plan) -> None:
         """Fail the records the caller may not write (see write_access)."""
-        if self.ctx.access.unrestricted:
-            return
         guard = WriteAccess(self.ctx, self.entity, self.codec)
+        if not guard.limited(bool(plan.inserts), bool(plan.updates)):
+            return
         inserts = [
             (g.positions[i], dict(zip(g.columns, g.rows[i], strict=True)))
             for g, i in plan.inserts
