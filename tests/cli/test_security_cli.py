@@ -4,6 +4,7 @@ from YAML, granted and revoked, and `--user` commands held to the user's rights.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -39,19 +40,14 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_a_user_acts_only_within_the_roles_granted(home: Path, tmp_path: Path) -> None:
     out = tmp_path / "accounts.csv"
-    denied = run(
-        home,
-        "--user",
-        "alice",
-        "export",
-        "--env",
-        "Prod",
-        "--entity",
-        "Account",
-        "--output",
-        str(out),
-        check=False,
-    )
+
+    def as_alice(*args: str) -> subprocess.CompletedProcess[str]:
+        return run(home, "--user", "alice", *args, "--env", "Prod", check=False)
+
+    def export() -> subprocess.CompletedProcess[str]:
+        return as_alice("export", "--entity", "Account", "--output", str(out))
+
+    denied = export()
     assert denied.returncode == 7
     assert "missing privilege: Read on Account" in denied.stderr + denied.stdout
     assert not out.exists()
@@ -59,42 +55,26 @@ def test_a_user_acts_only_within_the_roles_granted(home: Path, tmp_path: Path) -
     (tmp_path / "readers.yaml").write_text(READERS)
     run(home, "role", "save", str(tmp_path / "readers.yaml"), "--env", "Prod")
     run(home, "role", "grant", "Readers", "alice", "--env", "Prod")
-    run(
-        home,
-        "--user",
-        "alice",
-        "export",
-        "--env",
-        "Prod",
-        "--entity",
-        "Account",
-        "--output",
-        str(out),
-    )
+    assert export().returncode == 0
     assert out.exists()
+    sheet = tmp_path / "new.csv"
+    sheet.write_text(
+        "AccountId,FullName,PartyType,Source,Status,IsEmailContactAllowed,IsPhoneContactAllowed\n"
+        "A-1,Contoso,Organization,Default,Active,true,false\n"
+    )
+    imported = as_alice("import", str(sheet), "--entity", "Account")
+    assert imported.returncode == 7
+    assert "missing privilege: Create on Account" in imported.stderr + imported.stdout
 
     listed = json.loads(run(home, "role", "list", "--env", "Prod", "--json").stdout)
     readers = next(r for r in listed if r["name"] == "Readers")
     assert readers["members"] == [{"kind": "user", "name": "alice"}]
-    refused = run(home, "--user", "alice", "role", "list", "--env", "Prod", check=False)
+    refused = as_alice("role", "list")
     assert refused.returncode == 7
     assert "missing privilege: Security" in refused.stderr + refused.stdout
 
     run(home, "role", "revoke", "Readers", "alice", "--env", "Prod")
-    again = run(
-        home,
-        "--user",
-        "alice",
-        "export",
-        "--env",
-        "Prod",
-        "--entity",
-        "Account",
-        "--output",
-        str(out),
-        check=False,
-    )
-    assert again.returncode == 7
+    assert export().returncode == 7
 
 
 def test_permission_sets_from_yaml_and_their_checks(home: Path, tmp_path: Path) -> None:

@@ -147,6 +147,23 @@ def expect(response: httpx.Response, allowed: bool, ok: int, what: str) -> None:
     assert "value" not in response.json(), what
 
 
+def patched_together(client: httpx.Client, urls: list[str], description: str) -> list[int]:
+    """PATCH each record's Description in one change set; the statuses answered."""
+    requests = [
+        {
+            "id": str(n),
+            "atomicityGroup": "g",
+            "method": "PATCH",
+            "url": url,
+            "headers": {"Content-Type": "application/json"},
+            "body": {"Description": description},
+        }
+        for n, url in enumerate(urls)
+    ]
+    answer = client.post("$batch", json={"requests": requests})
+    return [r["status"] for r in answer.json()["responses"]]
+
+
 CASES = [(user, entity) for user in RIGHTS for entity in ENTITIES]
 
 
@@ -214,22 +231,7 @@ def test_writes_on_every_path(clients: dict[str, httpx.Client], user: str, entit
     expect(patched, "U" in rights, 204, f"{user} update {entity}")
     put = client.put(f"{set_name}({record})/Description", json={"value": "put"})
     expect(put, "U" in rights, 204, f"{user} property {entity}")
-    change_set = client.post(
-        "$batch",
-        json={
-            "requests": [
-                {
-                    "id": "1",
-                    "atomicityGroup": "g",
-                    "method": "PATCH",
-                    "url": f"{set_name}({record})",
-                    "headers": {"Content-Type": "application/json"},
-                    "body": {"Description": "in a change set"},
-                }
-            ]
-        },
-    )
-    statuses = [r["status"] for r in change_set.json()["responses"]]
+    statuses = patched_together(client, [f"{set_name}({record})"], "in a change set")
     assert statuses == [204 if "U" in rights else 403], f"{user} batch update {entity}"
     deleted = client.delete(f"{set_name}({record})")
     expect(deleted, "D" in rights, 204, f"{user} delete {entity}")
@@ -280,41 +282,11 @@ def test_record_policies_hold_for_each_user_on_every_path(
     cats = cat.post("Accounts", json=account("Cat's")).json()["RecordId"]
     assert cat.patch(f"Accounts({cats})", json={"Description": "cat"}).status_code == 204
 
-    change_set = ben.post(
-        "$batch",
-        json={
-            "requests": [
-                {
-                    "id": str(n),
-                    "atomicityGroup": "g",
-                    "method": "PATCH",
-                    "url": f"Accounts({rid})",
-                    "headers": {"Content-Type": "application/json"},
-                    "body": {"Description": "ben was here"},
-                }
-                for n, rid in enumerate([bens, anns[1]])
-            ]
-        },
-    )
-    assert [r["status"] for r in change_set.json()["responses"]] == [404]
+    urls = [f"Accounts({rid})" for rid in (bens, anns[1])]
+    assert patched_together(ben, urls, "ben was here") == [404]
     assert ben.get(f"Accounts({bens})").json()["Description"] is None  # rolled back whole
-    mixed = cat.post(
-        "$batch",
-        json={
-            "requests": [
-                {
-                    "id": str(n),
-                    "atomicityGroup": "g",
-                    "method": "PATCH",
-                    "url": f"Accounts({rid})",
-                    "headers": {"Content-Type": "application/json"},
-                    "body": {"Description": "cat was here"},
-                }
-                for n, rid in enumerate([cats, anns[1]])
-            ]
-        },
-    )
-    assert [r["status"] for r in mixed.json()["responses"]] == [403]
+    urls = [f"Accounts({rid})" for rid in (cats, anns[1])]
+    assert patched_together(cat, urls, "cat was here") == [403]
     assert cat.get(f"Accounts({cats})").json()["Description"] == "cat"  # rolled back whole
     bulk = ben.post(
         "Accounts/CommonGround.UpsertMultiple",
