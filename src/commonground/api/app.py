@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from commonground.admin.app import admin_app
+from commonground.admin.sessions import BASE as ADMIN
 from commonground.api import batch, dispatch
 from commonground.api.errors import ApiError, api_error, error_response
 from commonground.api.integration import IntegrationGuard, integration_routes
@@ -53,8 +55,9 @@ def create_app(
     integrator: Integrator | None = None,
 ) -> Any:
     """The ASGI app serving every environment of an installation (and, given its integrator,
-    the integrator's admin API under /integration), behind bearer-token authentication: only
-    the health check and the token endpoint answer without a token."""
+    the integrator's admin API under /integration and the admin center's pages under /admin),
+    behind bearer-token authentication: only the health check and the token endpoint answer
+    without a token (the admin pages sign in with a session of their own)."""
     settings = settings or ApiSettings()
     api = Api(environments, settings)
     routes = [
@@ -82,12 +85,31 @@ def create_app(
             Exception: _internal_error,
         },
     )
+    served: Any = secured(IntegrationGuard(app, environments), authenticator)
+    if integrator is not None:
+        served = AdminOrApi(admin_app(environments, authenticator, integrator), served)
     return RequestBudget(
-        secured(IntegrationGuard(app, environments), authenticator),
+        served,
         settings.requests_per_window,
         settings.window_seconds,
         exempt=("/health",),
     )
+
+
+class AdminOrApi:
+    """Requests under /admin go to the admin center (sessions in cookies), the rest to the
+    API (bearer tokens)."""
+
+    def __init__(self, admin: Any, api: Any) -> None:
+        self.admin = admin
+        self.api = api
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == ADMIN or path.startswith(f"{ADMIN}/"):
+            await self.admin(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
 
 
 class Api:
