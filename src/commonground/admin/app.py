@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from commonground.admin.dashboard import dashboard
+from commonground.admin.entities import entity_routes
 from commonground.admin.environments import environment_routes
 from commonground.admin.render import page
 from commonground.admin.sessions import (
@@ -90,6 +91,7 @@ def admin_routes(
         Route(f"{BASE}/sign-in", center.sign_in, methods=["POST"]),
         Route(f"{BASE}/sign-out", center.sign_out, methods=["POST"]),
         *environment_routes(environments),
+        *entity_routes(environments),
         Mount(f"{BASE}/static", app=StaticFiles(directory=STATIC), name="admin-static"),
     ]
 
