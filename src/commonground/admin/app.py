@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from commonground.admin.dashboard import dashboard
 from commonground.admin.entities import entity_routes
 from commonground.admin.environments import environment_routes
+from commonground.admin.integration import integration_pages
 from commonground.admin.render import page
 from commonground.admin.sessions import (
     BASE,
@@ -91,6 +92,7 @@ def admin_routes(
         Route(f"{BASE}/sign-in", center.sign_in, methods=["POST"]),
         Route(f"{BASE}/sign-out", center.sign_out, methods=["POST"]),
         *environment_routes(environments),
+        *integration_pages(environments, integrator),
         *entity_routes(environments),
         Mount(f"{BASE}/static", app=StaticFiles(directory=STATIC), name="admin-static"),
     ]

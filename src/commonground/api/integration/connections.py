@@ -117,6 +117,56 @@ def redact(message: str, secrets: list[str]) -> str:
     return message
 
 
+def keeping_secrets(store: DefinitionStore, name: str, item: ConnectionDef) -> ConnectionDef:
+    """A replacement for connection `name` whose secrets left out (or sent back masked) keep
+    their stored value (NotFoundError when there is none to replace)."""
+    current = store.connection(name)
+    settings = dict(item.settings)
+    if current.kind == item.kind:
+        kept = store.connection(name, reveal=True).settings
+        for key, value in current.settings.items():
+            if value == MASK and settings.get(key, MASK) == MASK:
+                settings[key] = kept[key]
+    return item.model_copy(update={"settings": settings})
+
+
+def discover(store: DefinitionStore, name: str, wanted: str | None) -> Any:
+    """Connect and describe the system's entities (or one); failures as ApiError with the
+    connection's secrets blotted out of the message."""
+    item = store.connection(name, reveal=True)
+    masked = store.connection(name).settings
+    secrets = [str(v) for k, v in item.settings.items() if masked.get(k) == MASK]
+    try:
+        connector = open_connector(item.kind, item.settings)
+        try:
+            if wanted:
+                return entity_info(connector.describe(wanted))
+            return [entity_info(e) for e in connector.entities()]
+        finally:
+            connector.close()
+    except (DefinitionError, NotFoundError) as exc:
+        raise ApiError(400, exc.code, redact(str(exc), secrets)) from exc
+    except SchemaError as exc:
+        raise ApiError(404, "NotFound", redact(str(exc), secrets)) from exc
+    except CommonGroundError as exc:
+        raise ApiError(502, exc.code, redact(str(exc), secrets)) from exc
+    except Exception as exc:  # a connector's own failure: the system behind it, not us
+        log.exception("discovery failed on connection %s", name)
+        message = redact(f"{type(exc).__name__}: {exc}", secrets)
+        raise ApiError(502, "ConnectorError", message) from exc
+
+
+def save_connection_set(
+    store: DefinitionStore, item: ConnectionSetDef, caller: Caller, replace: bool
+) -> ConnectionSetDef:
+    """Save a connection set whose connections exist and may be used by the caller."""
+    for role, connection in item.connections.items():
+        with referenced("connection set", f"connections.{role}"):
+            store.connection(connection)
+    require_usable(store, item.connections.values(), caller)
+    return store.save_connection_set(item, replace)
+
+
 class ConnectionHandlers(Handlers):
     """Connections, connection sets and discovery."""
 
@@ -152,14 +202,7 @@ class ConnectionHandlers(Handlers):
         store = self.integrator.definitions
 
         def work() -> Any:
-            current = store.connection(name)  # 404 when there is none to replace
-            settings = dict(item.settings)
-            if current.kind == item.kind:
-                kept = store.connection(name, reveal=True).settings
-                for key, value in current.settings.items():
-                    if value == MASK and settings.get(key, MASK) == MASK:
-                        settings[key] = kept[key]
-            changed = item.model_copy(update={"settings": settings})
+            changed = keeping_secrets(store, name, item)
             return definition(store.save_connection(changed, replace=True))
 
         return await self.answer(work)
@@ -178,31 +221,8 @@ class ConnectionHandlers(Handlers):
         """Connect and list the system's entities with their fields and keys (or one: ?entity=)."""
         name = request.path_params["name"]
         wanted = request.query_params.get("entity")
-        return await self.answer(lambda: self._discover(name, wanted))
-
-    def _discover(self, name: str, wanted: str | None) -> Any:
         store = self.integrator.definitions
-        item = store.connection(name, reveal=True)
-        masked = store.connection(name).settings
-        secrets = [str(v) for k, v in item.settings.items() if masked.get(k) == MASK]
-        try:
-            connector = open_connector(item.kind, item.settings)
-            try:
-                if wanted:
-                    return entity_info(connector.describe(wanted))
-                return [entity_info(e) for e in connector.entities()]
-            finally:
-                connector.close()
-        except (DefinitionError, NotFoundError) as exc:
-            raise ApiError(400, exc.code, redact(str(exc), secrets)) from exc
-        except SchemaError as exc:
-            raise ApiError(404, "NotFound", redact(str(exc), secrets)) from exc
-        except CommonGroundError as exc:
-            raise ApiError(502, exc.code, redact(str(exc), secrets)) from exc
-        except Exception as exc:  # a connector's own failure: the system behind it, not us
-            log.exception("discovery failed on connection %s", name)
-            message = redact(f"{type(exc).__name__}: {exc}", secrets)
-            raise ApiError(502, "ConnectorError", message) from exc
+        return await self.answer(lambda: discover(store, name, wanted))
 
     async def list_sets(self, request: Request) -> Response:
         """Every connection set."""
@@ -242,12 +262,7 @@ class ConnectionHandlers(Handlers):
         return await self.answer(work)
 
     def _save_set(self, item: ConnectionSetDef, caller: Caller, replace: bool) -> Any:
-        store = self.integrator.definitions
-        for role, connection in item.connections.items():
-            with referenced("connection set", f"connections.{role}"):
-                store.connection(connection)
-        require_usable(store, item.connections.values(), caller)
-        return definition(store.save_connection_set(item, replace))
+        return definition(save_connection_set(self.integrator.definitions, item, caller, replace))
 
     async def delete_set(self, request: Request) -> Response:
         """Remove a connection set (409 while a project uses it)."""

@@ -35,6 +35,7 @@ from commonground.api.integration.exchange import (
 from commonground.api.integration.templates import template_summary
 from commonground.api.metadata import definition, parse
 from commonground.integration.catalog.database import utc_now
+from commonground.integration.catalog.definitions_store import DefinitionStore
 from commonground.integration.definitions import (
     NAME,
     ConnectionSetDef,
@@ -42,7 +43,7 @@ from commonground.integration.definitions import (
     ProjectDef,
     ScheduleDef,
 )
-from commonground.integration.integrator import RunInProgressError
+from commonground.integration.integrator import Integrator, RunInProgressError
 from commonground.integration.schedules import next_occurrence
 from commonground.integration.templates.library import Templates, project_file
 from commonground.security.caller import Caller, caller_of
@@ -88,38 +89,83 @@ def check_schedule(schedule: ScheduleDef) -> None:
         raise ApiError(400, "InvalidDefinition", "schedule: end: must be after the start")
 
 
+def require_usable_set(store: DefinitionStore, name: str, caller: Caller) -> None:
+    """The connection set exists and its connections act as the caller (see
+    `require_usable`)."""
+    with referenced("project", "connection_set"):
+        connection_set = store.connection_set(name)
+    require_usable(store, connection_set.connections.values(), caller)
+
+
+def project_from_template(
+    store: DefinitionStore, choice: FromTemplate, caller: Caller
+) -> ProjectDef:
+    """The new-project wizard's project (consent required, and logged by the catalog)."""
+    templates = Templates(store)
+    with referenced("project", "template"):
+        templates.get(choice.template)
+    require_usable_set(store, choice.connection_set, caller)
+    return templates.create_project(
+        choice.template,
+        choice.name,
+        choice.connection_set,
+        choice.organization,
+        choice.consent,
+        caller.name,
+    )
+
+
+def save_project(
+    store: DefinitionStore, project: ProjectDef, caller: Caller, replace: bool
+) -> ProjectDef:
+    """Save a project whose connection set the caller may use."""
+    require_usable_set(store, project.connection_set, caller)
+    return store.save_project(project, caller.name, replace)
+
+
+def save_schedule(
+    store: DefinitionStore, name: str, schedule: ScheduleDef, caller: Caller
+) -> ProjectDef:
+    """Set a project's schedule (checked first, see `check_schedule`)."""
+    check_schedule(schedule)
+    project = store.project(name).model_copy(update={"schedule": schedule})
+    return store.save_project(project, caller.name, replace=True)
+
+
+def project_list(integrator: Integrator) -> list[dict[str, Any]]:
+    """The project list: name, connections, latest sync, next sync."""
+    store, history = integrator.definitions, integrator.history
+    sets = {s.name: s for s in store.connection_sets()}
+    now = utc_now()
+    rows = []
+    for project in store.projects():
+        links: ConnectionSetDef | None = sets.get(project.connection_set)
+        latest = history.list(project.name, limit=1)
+        rows.append(
+            {
+                "name": project.name,
+                "description": project.description,
+                "connection_set": project.connection_set,
+                "connections": list(links.connections.values()) if links else [],
+                "latest_sync": {
+                    "status": latest[0].status,
+                    "time": latest[0].submitted_on,
+                    "execution": latest[0].id,
+                }
+                if latest
+                else None,
+                "next_sync": next_sync(project.schedule, now),
+            }
+        )
+    return rows
+
+
 class ProjectHandlers(Handlers):
     """Projects and what a user does with one, runs aside."""
 
     async def list_projects(self, request: Request) -> Response:
         """The project list: name, connections, latest sync, next sync."""
-        return await self.answer(self._project_list)
-
-    def _project_list(self) -> list[dict[str, Any]]:
-        store, history = self.integrator.definitions, self.integrator.history
-        sets = {s.name: s for s in store.connection_sets()}
-        now = utc_now()
-        rows = []
-        for project in store.projects():
-            links: ConnectionSetDef | None = sets.get(project.connection_set)
-            latest = history.list(project.name, limit=1)
-            rows.append(
-                {
-                    "name": project.name,
-                    "description": project.description,
-                    "connection_set": project.connection_set,
-                    "connections": list(links.connections.values()) if links else [],
-                    "latest_sync": {
-                        "status": latest[0].status,
-                        "time": latest[0].submitted_on,
-                        "execution": latest[0].id,
-                    }
-                    if latest
-                    else None,
-                    "next_sync": next_sync(project.schedule, now),
-                }
-            )
-        return rows
+        return await self.answer(lambda: project_list(self.integrator))
 
     async def show_project(self, request: Request) -> Response:
         """One project's definition (what a PUT sends back)."""
@@ -145,31 +191,10 @@ class ProjectHandlers(Handlers):
         )
 
     def _from_template(self, choice: FromTemplate, caller: Caller) -> Any:
-        templates = Templates(self.integrator.definitions)
-        with referenced("project", "template"):
-            templates.get(choice.template)
-        self._require_usable_set(choice.connection_set, caller)
-        created = templates.create_project(
-            choice.template,
-            choice.name,
-            choice.connection_set,
-            choice.organization,
-            choice.consent,
-            caller.name,
-        )
-        return definition(created)
+        return definition(project_from_template(self.integrator.definitions, choice, caller))
 
     def _save(self, project: ProjectDef, caller: Caller, replace: bool) -> Any:
-        self._require_usable_set(project.connection_set, caller)
-        return definition(self.integrator.definitions.save_project(project, caller.name, replace))
-
-    def _require_usable_set(self, name: str, caller: Caller) -> None:
-        """The connection set exists and its connections act as the caller (see
-        `require_usable`)."""
-        store = self.integrator.definitions
-        with referenced("project", "connection_set"):
-            connection_set = store.connection_set(name)
-        require_usable(store, connection_set.connections.values(), caller)
+        return definition(save_project(self.integrator.definitions, project, caller, replace))
 
     async def update_project(self, request: Request) -> Response:
         """Replace a project's definition."""
@@ -229,9 +254,7 @@ class ProjectHandlers(Handlers):
         caller = caller_of(request)
 
         def work() -> Any:
-            store = self.integrator.definitions
-            project = store.project(name).model_copy(update={"schedule": schedule})
-            store.save_project(project, caller.name, replace=True)
+            save_schedule(self.integrator.definitions, name, schedule, caller)
             return {
                 "project": name,
                 "schedule": definition(schedule),

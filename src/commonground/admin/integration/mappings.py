@@ -1,0 +1,284 @@
+"""The mapping editor of a task's leg, the transform editor of one row, and the advanced
+query editor with a preview of the first rows.
+
+A mapping row is a destination field fed by a source field (map type `=`) or by transforms
+(`Fn`, a JSON array like the original's, checked by the same parser the engine uses when it
+is saved). The advanced query is a DuckDB SELECT over the batch named `source`; "Preview"
+reads the first rows of the task's source and runs the query (saved or not) over them, so a
+query can be tried before a run.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import islice
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from commonground.admin.render import done, page
+from commonground.admin.sessions import checked_form
+from commonground.api.integration.connections import redact
+from commonground.api.integration.projects import save_project
+from commonground.errors import CommonGroundError, DefinitionError
+from commonground.integration.catalog.definitions_store import MASK, DefinitionStore
+from commonground.integration.contracts import ReadRequest
+from commonground.integration.definitions import FieldMapping, Leg, ProjectDef, TaskDef
+from commonground.integration.integrator import Integrator
+from commonground.integration.mapping.advanced import check_query, run_advanced_query
+from commonground.integration.mapping.transforms import parse_transforms
+from commonground.security.caller import Caller, caller_of
+
+PREVIEW_ROWS = 20
+
+
+def _task(project: ProjectDef, request: Request) -> tuple[int, TaskDef]:
+    number = int(request.path_params["task"])
+    if not 1 <= number <= len(project.tasks):
+        raise DefinitionError(f"project {project.name} has no task {number}")
+    return number, project.tasks[number - 1]
+
+
+def _leg(task: TaskDef, request: Request) -> tuple[int, Leg]:
+    number = int(request.path_params["leg"])
+    if not 1 <= number <= len(task.legs):
+        raise DefinitionError(f"task {task.name} has no leg {number}")
+    return number, task.legs[number - 1]
+
+
+def with_task(project: ProjectDef, number: int, task: TaskDef) -> ProjectDef:
+    """The project with task `number` (1-based) replaced."""
+    tasks = list(project.tasks)
+    tasks[number - 1] = task
+    return project.model_copy(update={"tasks": tasks})
+
+
+def with_leg(task: TaskDef, number: int, leg: Leg) -> TaskDef:
+    """The task with leg `number` (1-based) replaced."""
+    legs = list(task.legs)
+    legs[number - 1] = leg
+    return task.model_copy(update={"legs": legs})
+
+
+def posted_mappings(form: dict[str, str], current: list[FieldMapping]) -> list[FieldMapping]:
+    """The grid as posted: rows kept (minus removed ones) with their transforms, plus a new row."""
+    rows = []
+    for n, row in enumerate(current):
+        if form.get(f"remove.{n}"):
+            continue
+        destination = form.get(f"destination.{n}", row.destination).strip()
+        source = form.get(f"source.{n}", row.source or "").strip() or None
+        if not destination:
+            raise DefinitionError(f"mapping row {n + 1}: destination field is required")
+        rows.append(FieldMapping(source=source, destination=destination, transform=row.transform))
+    destination = form.get("destination.new", "").strip()
+    if destination:
+        source = form.get("source.new", "").strip() or None
+        rows.append(FieldMapping(source=source, destination=destination))
+    elif form.get("source.new", "").strip():
+        raise DefinitionError("new mapping: destination field is required")
+    return rows
+
+
+def parsed_transform(text: str, row: FieldMapping) -> list[dict[str, Any]] | None:
+    """A transform chain from its JSON, checked as the engine will read it (None when empty)."""
+    if not text.strip():
+        return None
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DefinitionError(f"transform: not valid JSON ({exc})") from exc
+    described = f"{row.source or 'None'} -> {row.destination}"
+    parse_transforms(spec, mapping=described, field=row.destination)
+    if not spec:
+        return None
+    if not all(isinstance(item, dict) for item in spec):
+        raise DefinitionError("transform: every item of the array must be an object")
+    return list(spec)
+
+
+class MappingPages:
+    """Field mappings, transforms and advanced queries of a project's tasks."""
+
+    def __init__(self, integrator: Integrator) -> None:
+        self.integrator = integrator
+
+    @property
+    def store(self) -> DefinitionStore:
+        """The installation's definitions."""
+        return self.integrator.definitions
+
+    def _save(self, project: ProjectDef, caller: Caller) -> None:
+        save_project(self.store, project, caller, replace=True)
+
+    async def mapping(self, request: Request) -> Response:
+        """The mapping grid of one leg."""
+        project = await run_in_threadpool(self.store.project, request.path_params["name"])
+        number, task = _task(project, request)
+        leg_number, leg = _leg(task, request)
+        return page(
+            request,
+            "integration/mapping.html",
+            project=project,
+            number=number,
+            task=task,
+            leg_number=leg_number,
+            leg=leg,
+        )
+
+    async def save_mapping(self, request: Request) -> Response:
+        """Save the grid: edited rows, removed rows, one new row."""
+        form = await checked_form(request)
+        caller = caller_of(request)
+        name = request.path_params["name"]
+        project = await run_in_threadpool(self.store.project, name)
+        number, task = _task(project, request)
+        leg_number, leg = _leg(task, request)
+        changed = leg.model_copy(update={"mappings": posted_mappings(form, leg.mappings)})
+        updated = with_task(project, number, with_leg(task, leg_number, changed))
+        await run_in_threadpool(self._save, updated, caller)
+        return done(
+            f"/integration/projects/{name}/tasks/{number}/legs/{leg_number}",
+            f"Saved the field mapping of {task.name}.",
+        )
+
+    def _row(self, leg: Leg, request: Request) -> tuple[int, FieldMapping]:
+        row = int(request.path_params["row"])
+        if not 1 <= row <= len(leg.mappings):
+            raise DefinitionError(f"the mapping has no row {row}")
+        return row, leg.mappings[row - 1]
+
+    async def transform(self, request: Request) -> Response:
+        """The transform chain of one mapping row as JSON."""
+        project = await run_in_threadpool(self.store.project, request.path_params["name"])
+        number, task = _task(project, request)
+        leg_number, leg = _leg(task, request)
+        row_number, row = self._row(leg, request)
+        text = json.dumps(row.transform, indent=2, ensure_ascii=False) if row.transform else ""
+        return self._transform_page(
+            request, project, number, task, leg_number, row_number, row, text
+        )
+
+    def _transform_page(
+        self,
+        request: Request,
+        project: ProjectDef,
+        number: int,
+        task: TaskDef,
+        leg_number: int,
+        row_number: int,
+        row: FieldMapping,
+        text: str,
+        problem: str | None = None,
+    ) -> Response:
+        return page(
+            request,
+            "integration/transform.html",
+            400 if problem else 200,
+            project=project,
+            number=number,
+            task=task,
+            leg_number=leg_number,
+            row_number=row_number,
+            row=row,
+            text=text,
+            problem=problem,
+        )
+
+    async def save_transform(self, request: Request) -> Response:
+        """Save the transform chain if the engine can read it; else show why, text kept."""
+        form = await checked_form(request)
+        caller = caller_of(request)
+        name = request.path_params["name"]
+        project = await run_in_threadpool(self.store.project, name)
+        number, task = _task(project, request)
+        leg_number, leg = _leg(task, request)
+        row_number, row = self._row(leg, request)
+        text = form.get("transform", "")
+        try:
+            chain = parsed_transform(text, row)
+        except DefinitionError as exc:
+            return self._transform_page(
+                request, project, number, task, leg_number, row_number, row, text, str(exc)
+            )
+        rows = list(leg.mappings)
+        rows[row_number - 1] = row.model_copy(update={"transform": chain})
+        changed = leg.model_copy(update={"mappings": rows})
+        updated = with_task(project, number, with_leg(task, leg_number, changed))
+        await run_in_threadpool(self._save, updated, caller)
+        return done(
+            f"/integration/projects/{name}/tasks/{number}/legs/{leg_number}",
+            f"Saved the transform of {row.destination}.",
+        )
+
+    async def query(self, request: Request) -> Response:
+        """The advanced query editor of a task."""
+        project = await run_in_threadpool(self.store.project, request.path_params["name"])
+        number, task = _task(project, request)
+        return page(
+            request,
+            "integration/query.html",
+            project=project,
+            number=number,
+            task=task,
+            text=task.query or "",
+        )
+
+    async def save_query(self, request: Request) -> Response:
+        """Save the query (one SELECT, or empty for none), or preview its first rows."""
+        form = await checked_form(request)
+        caller = caller_of(request)
+        name = request.path_params["name"]
+        project = await run_in_threadpool(self.store.project, name)
+        number, task = _task(project, request)
+        text = form.get("query", "").strip()
+        context: dict[str, Any] = {"project": project, "number": number, "task": task, "text": text}
+        try:
+            if text:
+                check_query(text, task.name)
+            if form.get("action") == "preview":
+                rows = await run_in_threadpool(self._preview, project, task, text or None)
+                return page(request, "integration/query.html", rows=rows, **context)
+        except CommonGroundError as exc:
+            return page(request, "integration/query.html", 400, problem=str(exc), **context)
+        updated = with_task(project, number, task.model_copy(update={"query": text or None}))
+        await run_in_threadpool(self._save, updated, caller)
+        return done(
+            f"/integration/projects/{name}/tasks/{number}/query",
+            f"Saved the advanced query of {task.name}.",
+        )
+
+    def _preview(self, project: ProjectDef, task: TaskDef, query: str | None) -> list[Any]:
+        """The first rows of the task's source, through the query when there is one."""
+        leg = task.legs[0]
+        links = self.store.connection_set(project.connection_set)
+        connection = links.connections.get(leg.source)
+        if connection is None:
+            raise DefinitionError(f"connection set {links.name} has no role {leg.source}")
+        organization = None
+        if project.organization is not None and project.organization < len(links.organizations):
+            organization = links.organizations[project.organization].get(leg.source)
+        revealed = self.store.connection(connection, reveal=True).settings
+        masked = self.store.connection(connection).settings
+        secrets = [str(v) for k, v in revealed.items() if masked.get(k) == MASK]
+        request = ReadRequest(
+            leg.source_entity,
+            filter=task.source_filter(0),
+            organization=organization,
+            batch_size=PREVIEW_ROWS,
+            stamps=False,
+        )
+        connector = self.integrator.connectors.open(connection)
+        try:
+            records = [r for b in islice(connector.read(request), 1) for r in b.records]
+        except CommonGroundError as exc:
+            problem = redact(str(exc), secrets)
+            raise DefinitionError(f"reading {leg.source}.{leg.source_entity}: {problem}") from exc
+        finally:
+            self.integrator.connectors.release(connector)
+        records = records[:PREVIEW_ROWS]
+        if query:
+            records = run_advanced_query(query, records, task.name)[:PREVIEW_ROWS]
+        return records

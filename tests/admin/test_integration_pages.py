@@ -1,0 +1,208 @@
+"""The integration pages in the browser: connections, a project from the accounts template
+over the Prospect to Cash systems, runs, history, record errors, transforms and re-runs."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from commonground.apps.scenario import CONNECTION_SET, create_scenario
+from commonground.apps.serving import serving
+from commonground.integration.integrator import Integrator
+from commonground.security.directory import Directory
+from commonground.security.passwords import cheap_hasher
+from commonground.service.environments import Environments
+from tests.admin.pages import ADMIN, ENV, NOBODY, PASSWORD, Site, shoot
+
+TEMPLATE = "Accounts (Sales to Fin and Ops) - Direct"
+PROJECT = "Accounts"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The served home with the Prospect to Cash systems and three Sales accounts, one of them
+    without its account number (a record error)."""
+    home = tmp_path_factory.mktemp("integration")
+    environments = Environments(home)
+    integrator = Integrator(home=home)
+    try:
+        environments.create(ENV)
+        scenario = create_scenario(
+            environments,
+            integrator,
+            home / "operations.sqlite",
+            {"environment": "sales", "home": str(home)},
+            {"environment": "hub", "home": str(home)},
+        )
+        scenario.sales.create(
+            "accounts",
+            [
+                {"accountnumber": "ACC-1", "name": "Contoso", "address1_country": "usa"},
+                {"accountnumber": "ACC-2", "name": "Fabrikam", "address1_country": "Narnia"},
+                {"name": "No number yet", "address1_country": "US"},
+            ],
+        )
+    finally:
+        integrator.close()
+        environments.close()
+    directory = Directory(home, hasher=cheap_hasher())
+    try:
+        directory.create_user(ADMIN, "root@example.com", PASSWORD, admin=True)
+        directory.create_user(NOBODY, "nobody@example.com", PASSWORD)
+    finally:
+        directory.close()
+    with serving(home) as url:
+        yield Site(url, home)
+
+
+def finished(page: Page, timeout: float = 60) -> str:
+    """Reload a run's page until it has ended; its status."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = page.locator("#run-status").inner_text().strip()
+        if "Running" not in status or time.monotonic() > deadline:
+            return status
+        time.sleep(0.3)
+        page.reload()
+
+
+def test_connections_show_no_secrets_and_test_themselves(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    page = signed_in(ADMIN)
+    page.get_by_role("link", name="Integration").first.click()
+    page.get_by_role("link", name="Connections").click()
+    page.get_by_role("link", name="Operations").click()
+    secret = page.get_by_label("url (required)")
+    expect(secret).to_have_attribute("type", "password")
+    expect(secret).to_have_value("")
+    page.get_by_role("button", name="Save connection").click()  # empty secret: kept
+    expect(page.get_by_role("status")).to_have_text("Saved connection Operations.")
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.get_by_role("status")).to_contain_text("Connected:")
+    expect(page.get_by_role("rowheader", name="CustCustomerV2Entity")).to_be_visible()
+    shoot(page, "integration-connection-test")
+
+    page.get_by_role("link", name="Connections").click()
+    page.get_by_label("Kind of system").select_option("files")
+    page.get_by_role("button", name="Next: settings").click()
+    page.get_by_label("Name", exact=True).fill("Drop folder")
+    page.get_by_label("folder (required)").fill(str(site.home / "no such folder"))
+    page.get_by_role("button", name="Save connection").click()
+    expect(page.get_by_role("status")).to_have_text("Saved connection Drop folder.")
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.get_by_role("alert")).to_contain_text("The connection failed")
+
+    page.get_by_role("link", name="Connection sets").click()
+    page.get_by_role("link", name=CONNECTION_SET).click()
+    expect(page.get_by_label("Integration keys")).to_contain_text("sales.accounts")
+    shoot(page, "integration-connection-set")
+
+
+def test_a_project_from_the_accounts_template_runs_and_drills_into_errors(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    page = signed_in(ADMIN)
+    page.goto(f"{site.url}/admin/integration/templates")
+    expect(page.get_by_role("rowheader", name=TEMPLATE)).to_be_visible()
+    shoot(page, "integration-templates")
+    page.get_by_role("link", name="New project from a template").click()
+    page.get_by_label("Project name").fill(PROJECT)
+    page.get_by_label(TEMPLATE).check()
+    page.get_by_label("Connection set").select_option(CONNECTION_SET)
+    page.get_by_role("button", name="Next: organizations and consent").click()
+    page.get_by_role("button", name="Create project").click()  # consent is required
+    expect(page).to_have_url(
+        f"{site.url}/admin/integration/projects/new?"
+        f"name={PROJECT}&template=Accounts+%28Sales+to+Fin+and+Ops%29+-+Direct"
+        f"&connection_set=Contoso+P2C"
+    )
+    page.get_by_label("I agree that data may move between these systems").check()
+    shoot(page, "integration-wizard")
+    page.get_by_role("button", name="Create project").click()
+    expect(page.get_by_role("status")).to_have_text(f"Created project {PROJECT} from {TEMPLATE}.")
+    expect(page.get_by_role("rowheader", name="Accounts - Customers")).to_be_visible()
+    shoot(page, "integration-project")
+
+    page.get_by_role("button", name="Run project", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Started run")
+    assert "Warning" in finished(page)
+    errors = page.get_by_role("table", name="Record errors (1)")
+    expect(errors).to_contain_text("AccountNumber is empty")
+    shoot(page, "integration-execution")
+
+    page.get_by_role("link", name=f"← Execution history of {PROJECT}").click()
+    row = page.get_by_role("row").filter(has_text=f"{PROJECT} ")
+    expect(row.first).to_contain_text("Warning")
+    shoot(page, "integration-history")
+
+    page.goto(f"{site.url}/admin/integration/projects/{PROJECT}")
+    page.get_by_role("link", name="Field mapping of Accounts - Customers, leg 1").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"{PROJECT} Field Mapping: Accounts - Customers"
+    )
+    shoot(page, "integration-mapping")
+    page.get_by_role("link", name="Edit transform of AddressCountryRegion").click()
+    chain = page.get_by_label("Transform chain (JSON)")
+    transforms = json.loads(chain.input_value())
+    assert transforms[0]["transformType"] == "ValueMap"
+    chain.fill('[{"transformType": "ValueMap"}]')
+    page.get_by_role("button", name="Save transform").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    transforms[0]["valueMap"]["narnia"] = "GB"
+    chain.fill(json.dumps(transforms))
+    shoot(page, "integration-transform")
+    page.get_by_role("button", name="Save transform").click()
+    expect(page.get_by_role("status")).to_have_text("Saved the transform of AddressCountryRegion.")
+
+    page.get_by_role("link", name="Execution history").first.click()
+    page.get_by_role("button", name="Re-run execution").first.click()
+    expect(page.get_by_role("status")).to_contain_text("Started re-run")
+    assert "Running" not in finished(page)
+    expect(page.get_by_text("Rerun, all data").or_(page.get_by_text("re-run of"))).to_be_visible()
+
+
+def test_the_advanced_query_previews_and_the_schedule_saves(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    page = signed_in(ADMIN)
+    page.goto(f"{site.url}/admin/integration/projects/{PROJECT}/tasks/1/query")
+    page.get_by_label("Query (DuckDB SQL)").fill("DELETE FROM source")
+    page.get_by_role("button", name="Save query").click()
+    expect(page.get_by_role("alert")).to_contain_text("only a SELECT is allowed")
+    page.get_by_label("Query (DuckDB SQL)").fill(
+        "SELECT accountnumber, upper(name) AS loud FROM source ORDER BY accountnumber"
+    )
+    page.get_by_role("button", name="Preview first rows").click()
+    expect(page.get_by_role("cell", name="CONTOSO")).to_be_visible()
+    shoot(page, "integration-query-preview")
+
+    page.goto(f"{site.url}/admin/integration/projects/{PROJECT}")
+    page.get_by_label("Recur every").check()
+    page.get_by_label("Every", exact=True).fill("2")
+    page.get_by_label("Unit").select_option("hours")
+    page.get_by_label("Starting at (date, UTC)").fill("2030-01-01")
+    page.get_by_label("Starting at (time)").fill("06:30")
+    page.get_by_label("Notifications: e-mail on warnings and errors").fill("ops@example.com")
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.get_by_role("status")).to_have_text("Saved the schedule (every 2 hours).")
+    expect(page.get_by_text("Next sync: 2030-01-01 06:30 UTC")).to_be_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    shoot(page, "integration-project-phone")
+
+
+def test_a_user_without_integrations_gets_403_and_no_buttons(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    page = signed_in(NOBODY)
+    for path in ("", "/connections", f"/projects/{PROJECT}", "/executions"):
+        answer = page.goto(f"{site.url}/admin/integration{path}")
+        assert answer is not None
+        assert answer.status == 403
+        expect(page.get_by_role("alert")).to_contain_text("Integrations")
+        expect(page.get_by_role("main").get_by_role("button")).to_have_count(0)
+    shoot(page, "integration-forbidden")
