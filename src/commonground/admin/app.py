@@ -19,8 +19,11 @@ from starlette.staticfiles import StaticFiles
 from commonground.admin.dashboard import dashboard
 from commonground.admin.entities import entity_routes
 from commonground.admin.environments import environment_routes
+from commonground.admin.identities import identity_routes
 from commonground.admin.integration import integration_pages
+from commonground.admin.permission_sets import permission_set_routes
 from commonground.admin.render import page
+from commonground.admin.roles import role_routes
 from commonground.admin.sessions import (
     BASE,
     CsrfError,
@@ -94,6 +97,9 @@ def admin_routes(
         *environment_routes(environments),
         *integration_pages(environments, integrator),
         *entity_routes(environments),
+        *identity_routes(authenticator.directory),
+        *role_routes(environments),
+        *permission_set_routes(environments),
         Mount(f"{BASE}/static", app=StaticFiles(directory=STATIC), name="admin-static"),
     ]
 
