@@ -206,3 +206,28 @@ def test_a_user_without_integrations_gets_403_and_no_buttons(
         expect(page.get_by_role("alert")).to_contain_text("Integrations")
         expect(page.get_by_role("main").get_by_role("button")).to_have_count(0)
     shoot(page, "integration-forbidden")
+
+
+def test_the_mapping_editor_adds_checks_and_removes_rows_and_a_dry_run_lists_changes(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    page = signed_in(ADMIN)
+    page.goto(f"{site.url}/admin/integration/projects/{PROJECT}/tasks/1/legs/1")
+    page.get_by_label("Source field of the new row").fill("name")
+    page.get_by_label("Destination field of the new row").fill("NoSuchField")
+    page.get_by_role("button", name="Save mapping").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Saved the field mapping of Accounts - Customers."
+    )
+    row = page.get_by_role("row").filter(has=page.get_by_label("Remove NoSuchField"))
+    expect(row).to_contain_text("DIPV1025")
+    page.get_by_label("Remove NoSuchField").check()
+    page.get_by_role("button", name="Save mapping").click()
+    expect(page.get_by_label("Remove NoSuchField")).to_have_count(0)
+    expect(page.get_by_role("region", name="Mapping issues")).to_have_count(0)
+
+    page.goto(f"{site.url}/admin/integration/projects/{PROJECT}")
+    page.get_by_role("button", name="Dry run").click()
+    assert "Running" not in finished(page)
+    expect(page.get_by_role("heading", name="Changes the dry run would make")).to_be_visible()
+    shoot(page, "integration-dry-run")

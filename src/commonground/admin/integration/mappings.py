@@ -20,15 +20,16 @@ from starlette.responses import Response
 
 from commonground.admin.render import done, page
 from commonground.admin.sessions import checked_form
-from commonground.api.integration.connections import redact
+from commonground.api.integration.connections import redact, secret_values
 from commonground.api.integration.projects import save_project
 from commonground.errors import CommonGroundError, DefinitionError
-from commonground.integration.catalog.definitions_store import MASK, DefinitionStore
-from commonground.integration.contracts import ReadRequest
+from commonground.integration.catalog.definitions_store import DefinitionStore
+from commonground.integration.contracts import EntityInfo, ReadRequest
 from commonground.integration.definitions import FieldMapping, Leg, ProjectDef, TaskDef
 from commonground.integration.integrator import Integrator
 from commonground.integration.mapping.advanced import check_query, run_advanced_query
 from commonground.integration.mapping.transforms import parse_transforms
+from commonground.integration.mapping.validation import Problem, validate_leg
 from commonground.security.caller import Caller, caller_of
 
 PREVIEW_ROWS = 20
@@ -118,6 +119,19 @@ class MappingPages:
         project = await run_in_threadpool(self.store.project, request.path_params["name"])
         number, task = _task(project, request)
         leg_number, leg = _leg(task, request)
+        problems = await run_in_threadpool(self._issues, project, task, leg_number - 1)
+        by_field: dict[str, list[str]] = {}
+        for problem in problems:
+            if problem.field:
+                by_field.setdefault(problem.field.lower(), []).append(
+                    f"{problem.code}: {problem.message}"
+                )
+        shown = {m.destination.lower() for m in leg.mappings}
+        banner = [
+            f"{p.code}: {p.message}"
+            for p in problems
+            if not p.field or p.field.lower() not in shown
+        ]
         return page(
             request,
             "integration/mapping.html",
@@ -126,7 +140,35 @@ class MappingPages:
             task=task,
             leg_number=leg_number,
             leg=leg,
+            issues=by_field,
+            banner=banner,
         )
+
+    def _issues(self, project: ProjectDef, task: TaskDef, index: int) -> list[Problem]:
+        """What the run's validation step would say of this leg (a connection that fails
+        is one problem, its secrets blotted out)."""
+        leg = task.legs[index]
+        links = self.store.connection_set(project.connection_set)
+        try:
+            source = self._describe(links.connections[leg.source], leg.source_entity)
+            destination = self._describe(links.connections[leg.destination], leg.destination_entity)
+        except (CommonGroundError, KeyError) as exc:
+            return [Problem("DIPV1000", task.name, None, f"Could not check the mapping: {exc}")]
+        key = links.key_for(leg.destination, destination.name)
+        query = task.query if index == 0 else None
+        return validate_leg(
+            task.name, leg, source, destination, key, task.source_filter(index), query
+        )
+
+    def _describe(self, connection: str, entity: str) -> EntityInfo:
+        secrets = secret_values(self.store, connection)
+        connector = self.integrator.connectors.open(connection)
+        try:
+            return connector.describe(entity)
+        except CommonGroundError as exc:
+            raise DefinitionError(f"{connection}: {redact(str(exc), secrets)}") from exc
+        finally:
+            self.integrator.connectors.release(connector)
 
     async def save_mapping(self, request: Request) -> Response:
         """Save the grid: edited rows, removed rows, one new row."""
@@ -260,9 +302,7 @@ class MappingPages:
         organization = None
         if project.organization is not None and project.organization < len(links.organizations):
             organization = links.organizations[project.organization].get(leg.source)
-        revealed = self.store.connection(connection, reveal=True).settings
-        masked = self.store.connection(connection).settings
-        secrets = [str(v) for k, v in revealed.items() if masked.get(k) == MASK]
+        secrets = secret_values(self.store, connection)
         request = ReadRequest(
             leg.source_entity,
             filter=task.source_filter(0),

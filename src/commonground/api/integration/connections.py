@@ -130,12 +130,18 @@ def keeping_secrets(store: DefinitionStore, name: str, item: ConnectionDef) -> C
     return item.model_copy(update={"settings": settings})
 
 
+def secret_values(store: DefinitionStore, name: str) -> list[str]:
+    """A connection's secret values, to blot out of what its system says (see `redact`)."""
+    revealed = store.connection(name, reveal=True).settings
+    masked = store.connection(name).settings
+    return [str(v) for k, v in revealed.items() if masked.get(k) == MASK]
+
+
 def discover(store: DefinitionStore, name: str, wanted: str | None) -> Any:
     """Connect and describe the system's entities (or one); failures as ApiError with the
     connection's secrets blotted out of the message."""
     item = store.connection(name, reveal=True)
-    masked = store.connection(name).settings
-    secrets = [str(v) for k, v in item.settings.items() if masked.get(k) == MASK]
+    secrets = secret_values(store, name)
     try:
         connector = open_connector(item.kind, item.settings)
         try:
