@@ -52,6 +52,7 @@ class Input:
     step: str | None = None
     options: tuple[tuple[str, str], ...] = ()
     hint: str | None = None
+    target: str | None = None  # a lookup's entity, to link to the record it refers to
 
     @property
     def id(self) -> str:
@@ -86,7 +87,7 @@ def input_of(model: DataModel, field_: Field, name: str, label: str) -> Input:
         return Input(name, label, "select", required=field_.required, options=options)
     if field_.type is FieldType.MULTILINE:
         return Input(name, label, "textarea", required=field_.required, max_length=field_.length)
-    hint = f"The RecordId of a {field_.target} record." if field_.target else None
+    hint = f"The RecordId of the {field_.target} record it refers to." if field_.target else None
     if field_.type is FieldType.AUTONUMBER:
         hint = "Leave empty to get the next number."
     step = {Storage.DECIMAL: "any", Storage.DATETIME: "1"}.get(storage)
@@ -99,6 +100,7 @@ def input_of(model: DataModel, field_: Field, name: str, label: str) -> Input:
         max_length=field_.length if storage is Storage.STRING else None,
         step=step,
         hint=hint,
+        target=field_.target,
     )
 
 

@@ -2,7 +2,8 @@
 expression, sorted by a column and paged, all read through the service for the caller.
 
 The filter box takes the text the API's `$filter` takes and goes through the same parser, so
-a filter tried here works in a URL too; a parse error is shown above the table. Paging is
+a filter tried here works in a URL too; a filter that does not parse, or compares values
+that do not fit (text with a number), is shown above the table. Paging is
 `$skip`-style (`page=N`): one row more than a page is read to know whether a next page
 exists, and RecordId breaks ties so pages never overlap.
 """
@@ -33,6 +34,7 @@ from commonground.service.codec import Record
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
 from commonground.service.tabular import cell_text
+from commonground.store.query import QueryError
 
 PAGE_SIZE = 25
 LIST_GROUP = "DefaultList"
@@ -124,17 +126,14 @@ class RecordListPages:
         env = await environment_of(self.environments, request)
         entity = entity_of(env, request)
         browse = Browse.of(request, entity)
-        where, problem = None, None
-        if browse.filter:
-            try:
-                where = parse_filter(entity, env.model, browse.filter)
-            except ODataQueryError as exc:
-                problem = str(exc)
         caller = caller_of(request)
         records: list[Record] = []
-        total = 0
-        if problem is None:
+        total, problem = 0, None
+        try:
+            where = parse_filter(entity, env.model, browse.filter) if browse.filter else None
             records, total = await run_in_threadpool(read_page, env, entity, browse, where, caller)
+        except (ODataQueryError, QueryError) as exc:
+            problem = str(exc)
         access = env.access(caller)
         return page(
             request,

@@ -14,6 +14,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import time
 from itertools import islice
 from pathlib import Path
 
@@ -28,9 +29,10 @@ from commonground.admin.opened import entity_of, environment_of
 from commonground.admin.record_list import shown
 from commonground.admin.render import page
 from commonground.admin.sessions import BASE, checked_form, checked_upload
-from commonground.errors import DefinitionError, NotFoundError
+from commonground.errors import DefinitionError, ForbiddenError, NotFoundError
 from commonground.model.entity import Entity
 from commonground.security.caller import Caller, caller_of
+from commonground.security.permissions import Operation
 from commonground.service.columns import targets_of
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
@@ -46,6 +48,7 @@ from commonground.service.transfer import (
 UPLOADS = Path(tempfile.gettempdir()) / "commonground-imports"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 OWNER = "owner"
+ABANDONED_HOURS = 24  # an upload never imported is deleted by a later upload after this
 PREVIEW_ROWS = 5
 # Problems with a mapping that the person can fix on the mapping page.
 MAPPING_PROBLEMS = (DefinitionError, NotFoundError)
@@ -66,8 +69,24 @@ def automatic(entity: Entity, header: list[str]) -> list[str]:
     return out
 
 
+def require_import(env: Environment, entity: Entity, caller: Caller) -> None:
+    """An import creates or updates records: without either privilege there is no point in
+    uploading a file (the service checks again for each batch)."""
+    access = env.access(caller)
+    if not access.allows(entity.name, Operation.CREATE) and not access.allows(
+        entity.name, Operation.UPDATE
+    ):
+        raise ForbiddenError(str(Operation.CREATE), entity.name)
+
+
 def keep_upload(content: bytes, suffix: str, caller: Caller) -> str:
-    """Store an upload under a new token; the token names its folder."""
+    """Store an upload under a new token; the token names its folder. Uploads abandoned on
+    the mapping page are deleted here, after a day."""
+    if UPLOADS.is_dir():
+        stale = time.time() - ABANDONED_HOURS * 3600
+        for old in UPLOADS.iterdir():
+            if old.stat().st_mtime < stale:
+                shutil.rmtree(old, ignore_errors=True)
     token = secrets.token_urlsafe(24)
     folder = UPLOADS / token
     folder.mkdir(parents=True)
@@ -103,13 +122,16 @@ class TransferPages:
     async def upload_page(self, request: Request) -> Response:
         """Step 1: choose a file."""
         env = await environment_of(self.environments, request)
-        return page(request, "import.html", env=env, entity=entity_of(env, request))
+        entity = entity_of(env, request)
+        require_import(env, entity, caller_of(request))
+        return page(request, "import.html", env=env, entity=entity)
 
     async def upload(self, request: Request) -> Response:
         """Keep the uploaded file and show how its columns map to fields."""
         _, content = await checked_upload(request, "file")
         env = await environment_of(self.environments, request)
         entity = entity_of(env, request)
+        require_import(env, entity, caller_of(request))
         upload = (await request.form()).get("file")
         suffix = (
             Path(upload.filename or "").suffix.lower() if isinstance(upload, UploadFile) else ""
@@ -187,6 +209,9 @@ class TransferPages:
             )
         except MAPPING_PROBLEMS as exc:
             return await self._mapping(request, env, entity, token, sheet, chosen, str(exc))
+        except BaseException:
+            forget_upload(token)
+            raise
         forget_upload(token)
         return page(
             request, "import_report.html", env=env, entity=entity, result=result, rejected=False
