@@ -157,3 +157,60 @@ def grant(page: Page, role: str, user: str) -> None:
     form.get_by_label("Name").fill(user)
     form.get_by_role("button", name="Grant").click()
     expect(page.get_by_role("status")).to_have_text(f"Gave role {role} to user {user}.")
+
+
+def test_built_in_roles_take_sets_and_custom_objects_are_deleted(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    page = signed_in(ADMIN)
+    page.once("dialog", lambda dialog: dialog.accept())
+    security = f"{site.url}/admin/environments/{ENV}/security"
+    page.goto(f"{security}/new-permission-set")
+    page.get_by_label("Name", exact=True).fill("Own contacts")
+    page.get_by_label("Update Contact", exact=True).check()
+    page.get_by_text("Record policies for Contact", exact=True).click()
+    policy = page.get_by_role("group", name="Contact Update policy")
+    policy.get_by_label("Current user equals field").check()
+    policy.get_by_label("User field").fill("FirstName")
+    page.get_by_role("button", name="Save permission set").click()
+    expect(page.get_by_role("alert")).to_contain_text("FirstName")
+    page.get_by_role("group", name="Contact Update policy").get_by_label("User field").fill(
+        "CreatedByUser"
+    )
+    page.get_by_role("button", name="Save permission set").click()
+    expect(page.get_by_role("status")).to_have_text("Saved permission set Own contacts.")
+
+    page.get_by_role("link", name="Edit role Organization User").click()
+    expect(page.get_by_text("A built-in role keeps its capabilities")).to_be_visible()
+    page.get_by_label("Own contacts").check()
+    page.get_by_role("button", name="Save role").click()
+    expect(page.get_by_role("status")).to_have_text("Saved role Organization User.")
+    row = page.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name="Organization User")
+    )
+    expect(row).to_contain_text("Own contacts")
+
+    assert status_of(page, f"{security}/permission-sets/Contact%20View/edit") == 400
+    page.goto(security)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete permission set Own contacts").click()
+    expect(page.get_by_role("alert")).to_contain_text("used by role(s) Organization User")
+
+    page.goto(f"{security}/roles/Organization%20User/edit")
+    page.get_by_label("Own contacts").uncheck()
+    page.get_by_role("button", name="Save role").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete permission set Own contacts").click()
+    expect(page.get_by_role("status")).to_have_text("Deleted permission set Own contacts.")
+
+    create_user(page, site, "dave")
+    dave = page.locator("#users").get_by_role("row").filter(has_text="dave@example.com")
+    dave.get_by_text("Reset password").click()
+    dave.get_by_label("New password for dave").fill("a new password")
+    dave.get_by_label("Confirm the new password").fill("a new password")
+    dave.get_by_role("button", name="Set password").click()
+    expect(page.get_by_role("status")).to_have_text("Set a new password for dave.")
+    page.once("dialog", lambda dialog: dialog.accept())
+    dave.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status")).to_have_text("Deleted user dave.")
+    expect(page.locator("#users")).not_to_contain_text("dave@example.com")
