@@ -13,13 +13,17 @@ from playwright.sync_api import Page, expect
 from commonground.apps.scenario import CONNECTION_SET, create_scenario
 from commonground.apps.serving import serving
 from commonground.integration.integrator import Integrator
+from commonground.security.caller import SYSTEM
+from commonground.security.defaults import ENVIRONMENT_MAKER
 from commonground.security.directory import Directory
 from commonground.security.passwords import cheap_hasher
+from commonground.security.permissions import Member, MemberKind
 from commonground.service.environments import Environments
 from tests.admin.pages import ADMIN, ENV, NOBODY, PASSWORD, Site, shoot
 
 TEMPLATE = "Accounts (Sales to Fin and Ops) - Direct"
 PROJECT = "Accounts"
+MAKER = "maker"  # an Environment Maker in Prod: holds the Integrations capability
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +34,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     environments = Environments(home)
     integrator = Integrator(home=home)
     try:
-        environments.create(ENV)
+        env = environments.create(ENV)
+        env.security.add_member(SYSTEM, ENVIRONMENT_MAKER, Member(kind=MemberKind.USER, name=MAKER))
         scenario = create_scenario(
             environments,
             integrator,
@@ -53,6 +58,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     try:
         directory.create_user(ADMIN, "root@example.com", PASSWORD, admin=True)
         directory.create_user(NOBODY, "nobody@example.com", PASSWORD)
+        directory.create_user(MAKER, "maker@example.com", PASSWORD)
     finally:
         directory.close()
     with serving(home) as url:
@@ -231,3 +237,37 @@ def test_the_mapping_editor_adds_checks_and_removes_rows_and_a_dry_run_lists_cha
     assert "Running" not in finished(page)
     expect(page.get_by_role("heading", name="Changes the dry run would make")).to_be_visible()
     shoot(page, "integration-dry-run")
+
+
+def test_a_maker_defines_only_connections_that_act_as_themselves(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    page = signed_in(MAKER)
+    page.goto(f"{site.url}/admin/integration/connections")
+    kinds = page.get_by_label("Kind of system").locator("option").all_inner_texts()
+    assert sorted(kinds) == ["commonground", "odata"]
+    page.get_by_label("Kind of system").select_option("commonground")
+    page.get_by_role("button", name="Next: settings").click()
+    page.get_by_label("Name", exact=True).fill("My Prod")
+    page.get_by_label("environment (required)").fill(ENV)
+    page.get_by_label("home", exact=True).fill(str(site.home))
+    page.get_by_role("button", name="Save connection").click()
+    expect(page.get_by_role("status")).to_have_text("Saved connection My Prod.")
+    expect(page.get_by_label("run_as")).to_have_value(f"user:{MAKER}")
+
+    for borrowed in (True, False):
+        page.goto(f"{site.url}/admin/integration/connection-sets/new")
+        page.get_by_label("Name", exact=True).fill("Borrowed")
+        page.get_by_label("Role 1").fill("source")
+        page.get_by_label("Connection 1").select_option("Sales" if borrowed else "My Prod")
+        page.get_by_label("Role 2").fill("mine")
+        page.get_by_label("Connection 2").select_option("My Prod")
+        if borrowed:  # Sales acts as the local operator: not for a maker to use
+            page.get_by_role("button", name="Save connection set").click()
+            expect(page.get_by_role("alert")).to_contain_text("use connection Sales")
+    page.get_by_label("Organization mappings").fill("source: Contoso, mine: Contoso")
+    page.get_by_label("Integration keys").fill("mine.accounts: accountnumber")
+    page.get_by_role("button", name="Save connection set").click()
+    expect(page.get_by_role("status")).to_have_text("Saved connection set Borrowed.")
+    expect(page.get_by_label("Integration keys")).to_have_value("mine.accounts: accountnumber")
+    shoot(page, "integration-maker-connection-set")
