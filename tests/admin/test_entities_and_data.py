@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from commonground.sdk import connect_remote
 from commonground.sdk.remote import RemoteBackend
 from commonground.sdk.remote import signed_in as api_session
+from commonground.service.tabular import write_xlsx
 from tests.admin.pages import ADMIN, ENV, NOBODY, PASSWORD, Site, shoot
 
 WIDGETS = 30
@@ -226,7 +227,25 @@ def test_a_csv_import_maps_columns_and_reports_the_bad_row(
     expect(page.get_by_role("status")).to_contain_text("1 rejected")
 
 
-def test_records_are_exported_as_csv(signed_in: Callable[[str], Page], widgets: str) -> None:
+def test_an_excel_file_imports_with_the_automatic_mapping(
+    signed_in: Callable[[str], Page], widgets: str, tmp_path: Path
+) -> None:
+    upload = tmp_path / "widgets.xlsx"
+    write_xlsx(upload, "Widgets", ["Code", "Quantity"], [["XL-1", 11], ["XL-2", 12]])
+    page = signed_in(ADMIN)
+    page.goto(f"{widgets}/import")
+    page.get_by_label("File (.csv or .xlsx)").set_input_files(str(upload))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_label("Quantity")).to_have_value("Quantity")
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("status")).to_contain_text("2 created")
+    page.goto(f"{widgets}?filter=startswith(Code,'XL-')")
+    expect(page.locator("#record-count")).to_contain_text("2 records")
+
+
+def test_records_are_exported_as_csv_and_excel(
+    signed_in: Callable[[str], Page], widgets: str
+) -> None:
     page = signed_in(ADMIN)
     page.goto(widgets)
     with page.expect_download() as download:
@@ -237,6 +256,10 @@ def test_records_are_exported_as_csv(signed_in: Callable[[str], Page], widgets: 
     )
     assert rows[0][:3] == ["Title", "Code", "Quantity"]
     assert {"W01", "W30"} <= {row[1] for row in rows[1:]}
+    with page.expect_download() as workbook:
+        page.get_by_role("link", name="Export Excel").click()
+    assert workbook.value.suggested_filename == "Widget.xlsx"
+    assert Path(workbook.value.path()).read_bytes()[:2] == b"PK"
 
 
 def test_a_user_without_rights_sees_no_data_and_no_buttons(

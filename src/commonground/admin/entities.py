@@ -8,6 +8,7 @@ shown on the page it came from, with the form still there to correct it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ from commonground.service.environments import Environments
 # Problems with a schema change that the person can fix in the form they sent.
 SCHEMA_PROBLEMS = (AlreadyExistsError, DefinitionError, NotFoundError, SchemaChangeError)
 KINDS = ("all", "standard", "custom")
+SchemaChange = Callable[[Environment, Entity, dict[str, str]], None]
 CREATABLE_TYPES = tuple(t for t in FieldType if spec_of(t).user_creatable)
 
 
@@ -132,7 +134,7 @@ class EntityPages:
         env = await environment_of(self.environments, request)
         return self._designer(request, env)
 
-    async def _change(self, request: Request, change: Any, message: str) -> Response:
+    async def _change(self, request: Request, change: SchemaChange, message: str) -> Response:
         """Run a schema change from a form; back to the designer with what it did or why not."""
         form = await checked_form(request)
         env = await environment_of(self.environments, request)
