@@ -141,6 +141,9 @@ def test_a_role_with_a_policy_set_decides_what_its_holder_may_do(
     expect(carol.get_by_role("rowheader", name=ENV)).to_be_visible()
     expect(carol.get_by_role("button", name="Make open")).to_have_count(0)
     assert status_of(carol, security) == 403
+    carol.goto(f"{site.url}/admin/environments/{ENV}/entities")
+    expect(carol.get_by_role("link", name="Records of Account")).to_be_visible()
+    expect(carol.get_by_role("link", name="Records of Contact")).to_have_count(0)
 
     grant(admin, "Environment Admin", "carol")
     assert status_of(carol, security) == 200
