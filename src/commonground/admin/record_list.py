@@ -39,6 +39,7 @@ from commonground.store.query import QueryError
 PAGE_SIZE = 25
 LIST_GROUP = "DefaultList"
 FALLBACK_COLUMNS = 5
+LAST_PAGE = 100_000  # a page number beyond any table we serve keeps $skip within 64 bits
 
 
 def list_columns(entity: Entity) -> list[Field]:
@@ -71,7 +72,7 @@ class Browse:
     @classmethod
     def of(cls, request: Request, entity: Entity) -> Browse:
         """The filter, sort and page of a request (unknown sort columns fall back to
-        RecordId, page numbers below 1 to the first page)."""
+        RecordId, page numbers out of range to the first or last page)."""
         params = request.query_params
         sort_field = entity.field_or_none(params.get("sort", ""))
         sort = sort_field.name if sort_field and not sort_field.is_compound else RECORD_ID
@@ -80,7 +81,7 @@ class Browse:
             params.get("filter", "").strip(),
             sort,
             params.get("dir") == "desc",
-            max(int(number), 1) if number.isdigit() else 1,
+            min(max(int(number), 1), LAST_PAGE) if number.isdigit() else 1,
         )
 
     def link(self, **changes: Any) -> str:
