@@ -217,3 +217,18 @@ def test_built_in_roles_take_sets_and_custom_objects_are_deleted(
     dave.get_by_role("button", name="Delete").click()
     expect(page.get_by_role("status")).to_have_text("Deleted user dave.")
     expect(page.locator("#users")).not_to_contain_text("dave@example.com")
+
+
+def test_an_administrator_cannot_lock_themselves_out(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    page = signed_in(ADMIN)
+    page.goto(f"{site.url}/admin/identities")
+    mine = page.locator("#users").get_by_role("row").filter(has_text="root@example.com")
+    expect(mine.get_by_role("button", name="Disable")).to_have_count(0)
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "cg_csrf")
+    refused = page.request.post(
+        f"{site.url}/admin/identities/users/{ADMIN}/disable", form={"csrf": csrf}
+    )
+    assert refused.status == 400
+    assert "ask another administrator" in refused.text()

@@ -53,13 +53,19 @@ class IdentityPages:
         await run_in_threadpool(work, form, actor)
         return done("/identities", message.format_map({**form, **request.path_params}))
 
-    def named(self, action: Callable[..., None], message: str) -> Handler:
+    def named(self, action: Callable[..., None], message: str, not_self: bool = False) -> Handler:
         """A handler that does `action(name, actor=...)` to the identity or group named by
-        the path (disable, enable, delete)."""
+        the path (disable, enable, delete); with `not_self`, never to the acting
+        administrator, who would otherwise lock themselves out."""
+
+        def work(name: str, actor: str) -> None:
+            if not_self and name.strip().casefold() == actor.casefold():
+                raise DefinitionError("you cannot do this to yourself; ask another administrator")
+            action(name, actor=actor)
 
         async def handle(request: Request) -> Response:
             name = request.path_params["name"]
-            return await self._change(request, lambda _, actor: action(name, actor=actor), message)
+            return await self._change(request, lambda _, actor: work(name, actor), message)
 
         return handle
 
@@ -172,9 +178,15 @@ def identity_routes(directory: Directory) -> list[Route]:
     posts = [
         (f"{root}/users", pages.create_user),
         (f"{user}/password", pages.set_password),
-        (f"{user}/disable", pages.named(directory.disable_user, "Disabled user {name}.")),
+        (
+            f"{user}/disable",
+            pages.named(directory.disable_user, "Disabled user {name}.", not_self=True),
+        ),
         (f"{user}/enable", pages.named(directory.enable_user, "Enabled user {name}.")),
-        (f"{user}/delete", pages.named(directory.delete_user, "Deleted user {name}.")),
+        (
+            f"{user}/delete",
+            pages.named(directory.delete_user, "Deleted user {name}.", not_self=True),
+        ),
         (f"{root}/applications", pages.create_application),
         (f"{app}/secret", pages.reset_secret),
         (f"{app}/disable", pages.named(directory.disable_application_user, "Disabled {name}.")),
