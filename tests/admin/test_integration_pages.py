@@ -237,6 +237,16 @@ def test_the_mapping_editor_adds_checks_and_removes_rows_and_a_dry_run_lists_cha
     assert "Running" not in finished(page)
     expect(page.get_by_role("heading", name="Changes the dry run would make")).to_be_visible()
     shoot(page, "integration-dry-run")
+    page.evaluate(  # the Cancel button shows only while a run runs; this one has ended
+        """() => {
+            const form = document.querySelector("form[action$='/rerun']");
+            form.action = form.action.replace(/rerun$/, "cancel");
+            form.submit();
+        }"""
+    )
+    expect(page.get_by_role("status")).to_have_text(
+        "The run had already ended; there was nothing to cancel."
+    )
 
 
 def test_a_maker_defines_only_connections_that_act_as_themselves(

@@ -22,7 +22,7 @@ from commonground.admin.render import done, page
 from commonground.admin.sessions import checked_form
 from commonground.api.integration.connections import redact, secret_values
 from commonground.api.integration.projects import save_project
-from commonground.errors import CommonGroundError, DefinitionError
+from commonground.errors import CommonGroundError, DefinitionError, NotFoundError
 from commonground.integration.catalog.definitions_store import DefinitionStore
 from commonground.integration.contracts import EntityInfo, ReadRequest
 from commonground.integration.definitions import FieldMapping, Leg, ProjectDef, TaskDef
@@ -38,14 +38,14 @@ PREVIEW_ROWS = 20
 def _task(project: ProjectDef, request: Request) -> tuple[int, TaskDef]:
     number = int(request.path_params["task"])
     if not 1 <= number <= len(project.tasks):
-        raise DefinitionError(f"project {project.name} has no task {number}")
+        raise NotFoundError("Task", str(number), f"project {project.name}")
     return number, project.tasks[number - 1]
 
 
 def _leg(task: TaskDef, request: Request) -> tuple[int, Leg]:
     number = int(request.path_params["leg"])
     if not 1 <= number <= len(task.legs):
-        raise DefinitionError(f"task {task.name} has no leg {number}")
+        raise NotFoundError("Leg", str(number), f"task {task.name}")
     return number, task.legs[number - 1]
 
 
@@ -189,7 +189,7 @@ class MappingPages:
     def _row(self, leg: Leg, request: Request) -> tuple[int, FieldMapping]:
         row = int(request.path_params["row"])
         if not 1 <= row <= len(leg.mappings):
-            raise DefinitionError(f"the mapping has no row {row}")
+            raise NotFoundError("Mapping row", str(row), f"leg {leg.source} > {leg.destination}")
         return row, leg.mappings[row - 1]
 
     async def transform(self, request: Request) -> Response:
