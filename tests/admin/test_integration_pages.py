@@ -281,3 +281,11 @@ def test_a_maker_defines_only_connections_that_act_as_themselves(
     expect(page.get_by_role("status")).to_have_text("Saved connection set Borrowed.")
     expect(page.get_by_label("Integration keys")).to_have_value("mine.accounts: accountnumber")
     shoot(page, "integration-maker-connection-set")
+
+    page.goto(f"{site.url}/admin/integration/projects/new")
+    page.get_by_label("Project name").fill("Mine")
+    page.get_by_label(TEMPLATE).check()
+    page.get_by_label("Connection set").select_option("Borrowed")
+    page.get_by_role("button", name="Next: organizations and consent").click()
+    expect(page.get_by_role("alert")).to_contain_text("does not fit this template")
+    expect(page.get_by_role("button", name="Create project")).to_have_count(0)

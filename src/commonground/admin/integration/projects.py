@@ -88,10 +88,15 @@ class ProjectPages:
         def load() -> dict[str, Any]:
             sets = self.store.connection_sets()
             found = next((s for s in sets if s.name == chosen["connection_set"]), None)
+            templates = Templates(self.store).list()
+            template = next((t for t in templates if t.name == chosen["template"]), None)
+            needed = template.roles if template else []
+            missing = [r for r in needed if found and r not in found.connections]
             return {
-                "templates": Templates(self.store).list(),
+                "templates": templates,
                 "sets": sets,
                 "chosen_set": found,
+                "missing_roles": missing,
             }
 
         context = await run_in_threadpool(load)
