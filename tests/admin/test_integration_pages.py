@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from commonground.apps.scenario import CONNECTION_SET, create_scenario
 from commonground.apps.serving import serving
@@ -289,3 +289,18 @@ def test_a_maker_defines_only_connections_that_act_as_themselves(
     page.get_by_role("button", name="Next: organizations and consent").click()
     expect(page.get_by_role("alert")).to_contain_text("does not fit this template")
     expect(page.get_by_role("button", name="Create project")).to_have_count(0)
+
+
+def test_pages_work_without_javascript(browser: Browser, site: Site) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{site.url}/admin/integration")
+    page.get_by_label("User name").fill(ADMIN)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=f"Run project {PROJECT} with all data").click()
+    expect(page.get_by_role("status")).to_contain_text("Started run with all data")
+    assert "Running" not in finished(page)
+    expect(page.get_by_text("Immediate, all data")).to_be_visible()
+    shoot(page, "integration-execution-phone")
+    context.close()
