@@ -140,6 +140,10 @@ def test_a_project_from_the_accounts_template_runs_and_drills_into_errors(
     errors = page.get_by_role("table", name="Record errors (1)")
     expect(errors).to_contain_text("AccountNumber is empty")
     shoot(page, "integration-execution")
+    page.get_by_role("link", name="Import errors (0)").click()
+    expect(page.get_by_text("No record errors.")).to_be_visible()
+    page.get_by_role("link", name="Export errors (1)").click()
+    expect(errors).to_contain_text("(accountnumber):()")
 
     page.get_by_role("link", name=f"← Execution history of {PROJECT}").click()
     row = page.get_by_role("row").filter(has_text=f"{PROJECT} ")

@@ -342,9 +342,10 @@ class History:
             return [_execution(r._mapping) for r in conn.execute(query)]
 
     def record_errors(
-        self, execution: int, limit: int = 1000, offset: int = 0
+        self, execution: int, limit: int = 1000, offset: int = 0, kind: str | None = None
     ) -> builtins.list[dict[str, Any]]:
-        """Per-record errors of an execution, in the order they happened."""
+        """Per-record errors of an execution (of one kind: validation, export, import), in
+        the order they happened."""
         query = (
             select(self.errors)
             .where(self.errors.c.execution_id == execution)
@@ -352,19 +353,24 @@ class History:
             .limit(limit)
             .offset(offset)
         )
+        if kind is not None:
+            query = query.where(self.errors.c.kind == kind)
         with self.db.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def count_errors(self, execution: int) -> int:
         """How many record errors an execution has."""
+        return sum(self.count_errors_by_kind(execution).values())
+
+    def count_errors_by_kind(self, execution: int) -> dict[str, int]:
+        """How many record errors an execution has of each kind (kinds without any left out)."""
+        query = (
+            select(self.errors.c.kind, func.count())
+            .where(self.errors.c.execution_id == execution)
+            .group_by(self.errors.c.kind)
+        )
         with self.db.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(self.errors)
-                    .where(self.errors.c.execution_id == execution)
-                ).scalar_one()
-            )
+            return {str(kind): int(count) for kind, count in conn.execute(query)}
 
     def abandon_running(self, project: str, message: str) -> None:
         """Mark a project's Running executions as Error (their runner died)."""

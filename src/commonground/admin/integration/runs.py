@@ -30,6 +30,11 @@ MODES = {
     "full": ("run with all data", True, False),
     "dry": ("dry run", False, True),
 }
+ERROR_KINDS = {
+    "validation": "Validation errors",
+    "export": "Export errors",
+    "import": "Import errors",
+}
 ICONS = {"Completed": "✓", "Warning": "⚠", "Error": "✕", "Running": "…", "Cancelled": "⊘"}
 
 
@@ -131,16 +136,23 @@ class RunPages:
         number: int = request.path_params["id"]
         offset = request.query_params.get("offset", "0")
         start = int(offset) if offset.isdigit() else 0
+        kind = request.query_params.get("kind") or None
+        if kind is not None and kind not in ERROR_KINDS:
+            raise DefinitionError(f"kind: choose one of {', '.join(ERROR_KINDS)}")
         history = self.integrator.history
 
         def load() -> dict[str, Any]:
             execution = history.get(number)
             changes = history.previews(number, ERRORS_PAGE, 0) if execution.dry_run else []
+            by_kind = history.count_errors_by_kind(number)
             return {
                 "run": shown(execution),
                 "steps": [(s, seconds_text(s.seconds)) for s in execution.steps],
-                "errors": history.record_errors(number, ERRORS_PAGE, start),
-                "total": history.count_errors(number),
+                "errors": history.record_errors(number, ERRORS_PAGE, start, kind),
+                "all_errors": sum(by_kind.values()),
+                "total": by_kind.get(kind, 0) if kind else sum(by_kind.values()),
+                "kinds": [(k, label, by_kind.get(k, 0)) for k, label in ERROR_KINDS.items()],
+                "kind": kind,
                 "changes": changes,
             }
 
