@@ -23,13 +23,14 @@ from tests.admin.pages import ADMIN, ENV, NOBODY, PASSWORD, Site, shoot
 
 TEMPLATE = "Accounts (Sales to Fin and Ops) - Direct"
 PROJECT = "Accounts"
+UNNUMBERED = 51  # accounts without an account number: record errors, more than a page
 MAKER = "maker"  # an Environment Maker in Prod: holds the Integrations capability
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The served home with the Prospect to Cash systems and three Sales accounts, one of them
-    without its account number (a record error)."""
+    """The served home with the Prospect to Cash systems and Sales accounts, some of them
+    without an account number (record errors, more than a page of them)."""
     home = tmp_path_factory.mktemp("integration")
     environments = Environments(home)
     integrator = Integrator(home=home)
@@ -48,7 +49,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             [
                 {"accountnumber": "ACC-1", "name": "Contoso", "address1_country": "usa"},
                 {"accountnumber": "ACC-2", "name": "Fabrikam", "address1_country": "Narnia"},
-                {"name": "No number yet", "address1_country": "US"},
+                *({"name": f"No number yet {n}"} for n in range(UNNUMBERED)),
             ],
         )
     finally:
@@ -137,12 +138,16 @@ def test_a_project_from_the_accounts_template_runs_and_drills_into_errors(
     page.get_by_role("button", name="Run project", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Started run")
     assert "Warning" in finished(page)
-    errors = page.get_by_role("table", name="Record errors (1)")
+    errors = page.get_by_role("table", name=f"Record errors ({UNNUMBERED})")
     expect(errors).to_contain_text("AccountNumber is empty")
+    expect(page.get_by_text(f"Errors 1 to 50 of {UNNUMBERED}.")).to_be_visible()
+    page.get_by_role("link", name="Next errors").click()
+    expect(page.get_by_text(f"Errors 51 to 51 of {UNNUMBERED}.")).to_be_visible()
+    page.get_by_role("link", name="Previous errors").click()
     shoot(page, "integration-execution")
     page.get_by_role("link", name="Import errors (0)").click()
     expect(page.get_by_text("No record errors.")).to_be_visible()
-    page.get_by_role("link", name="Export errors (1)").click()
+    page.get_by_role("link", name=f"Export errors ({UNNUMBERED})").click()
     expect(errors).to_contain_text("(accountnumber):()")
 
     page.get_by_role("link", name=f"← Execution history of {PROJECT}").click()
