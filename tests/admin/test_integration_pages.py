@@ -174,6 +174,11 @@ def test_a_project_from_the_accounts_template_runs_and_drills_into_errors(
     page.get_by_role("button", name="Save transform").click()
     expect(page.get_by_role("status")).to_have_text("Saved the transform of AddressCountryRegion.")
 
+    page.get_by_role("link", name="Edit transform of FullName").click()
+    expect(page.get_by_label("Transform chain (JSON)")).to_contain_text("Truncate")
+    page.get_by_role("button", name="Save transform").click()
+    expect(page.get_by_role("status")).to_have_text("Saved the transform of FullName.")
+
     page.get_by_role("link", name="Execution history").first.click()
     page.get_by_role("button", name="Re-run execution").first.click()
     expect(page.get_by_role("status")).to_contain_text("Started re-run")
