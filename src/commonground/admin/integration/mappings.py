@@ -119,9 +119,7 @@ class MappingPages:
 
     async def mapping(self, request: Request) -> Response:
         """The mapping grid of one leg."""
-        project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number, task = _task(project, request)
-        leg_number, leg = _leg(task, request)
+        project, number, task, leg_number, leg = await self._leg_of(request)
         problems = await run_in_threadpool(self._issues, project, task, leg_number - 1)
         by_field: dict[str, list[str]] = {}
         for problem in problems:
@@ -178,9 +176,7 @@ class MappingPages:
         form = await checked_form(request)
         caller = caller_of(request)
         name = request.path_params["name"]
-        project = await run_in_threadpool(self.store.project, name)
-        number, task = _task(project, request)
-        leg_number, leg = _leg(task, request)
+        project, number, task, leg_number, leg = await self._leg_of(request)
         changed = leg.model_copy(update={"mappings": posted_mappings(form, leg.mappings)})
         updated = with_task(project, number, with_leg(task, leg_number, changed))
         await run_in_threadpool(self._save, updated, caller)
@@ -188,6 +184,13 @@ class MappingPages:
             f"/integration/projects/{name}/tasks/{number}/legs/{leg_number}",
             f"Saved the field mapping of {task.name}.",
         )
+
+    async def _leg_of(self, request: Request) -> tuple[ProjectDef, int, TaskDef, int, Leg]:
+        """The project, task and leg a URL names (404 when one is missing)."""
+        project = await run_in_threadpool(self.store.project, request.path_params["name"])
+        number, task = _task(project, request)
+        leg_number, leg = _leg(task, request)
+        return project, number, task, leg_number, leg
 
     def _row(self, leg: Leg, request: Request) -> tuple[int, FieldMapping]:
         row = int(request.path_params["row"])
@@ -197,9 +200,7 @@ class MappingPages:
 
     async def transform(self, request: Request) -> Response:
         """The transform chain of one mapping row as JSON."""
-        project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number, task = _task(project, request)
-        leg_number, leg = _leg(task, request)
+        project, number, task, leg_number, leg = await self._leg_of(request)
         row_number, row = self._row(leg, request)
         text = json.dumps(row.transform, indent=2, ensure_ascii=False) if row.transform else ""
         return self._transform_page(
@@ -237,9 +238,7 @@ class MappingPages:
         form = await checked_form(request)
         caller = caller_of(request)
         name = request.path_params["name"]
-        project = await run_in_threadpool(self.store.project, name)
-        number, task = _task(project, request)
-        leg_number, leg = _leg(task, request)
+        project, number, task, leg_number, leg = await self._leg_of(request)
         row_number, row = self._row(leg, request)
         text = form.get("transform", "")
         try:
