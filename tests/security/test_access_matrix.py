@@ -70,7 +70,7 @@ EDIT_OWN = PermissionSet(
         )
     },
 )
-POLICY_USERS = ("ann", "ben", "cat", "maker")
+POLICY_USERS = ("ann", "ben", "cat", "maker", "grouped")
 
 
 @dataclass
@@ -97,6 +97,8 @@ def installation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installat
     try:
         for name in [*RIGHTS, *POLICY_USERS]:
             directory.create_user(name, f"{name}@example.com", PASSWORD, admin=name == "admin")
+        directory.create_group("Keeping")
+        directory.add_member("Keeping", "grouped")
     finally:
         directory.close()
     for user, (role, sets) in ROLES.items():
@@ -112,6 +114,7 @@ def installation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installat
     maker = Member(kind=MemberKind.USER, name="maker")
     env.security.add_member(SYSTEM, ENVIRONMENT_MAKER, maker)
     env.security.add_member(SYSTEM, "Viewers", maker)
+    env.security.add_member(SYSTEM, "Keepers", Member(kind=MemberKind.GROUP, name="Keeping"))
     environments.close()
     with serving(home) as url:
         yield Installation(url, home)
@@ -325,7 +328,7 @@ def test_security_administration_needs_the_security_capability(
     overview = clients["admin"].get(base).json()
     assert overview["access_mode"] == "restricted"
     keepers = next(r for r in overview["roles"] if r["name"] == "Keepers")
-    assert keepers["members"] == [{"kind": "user", "name": "keeper"}]
+    assert {"kind": "user", "name": "keeper"} in keepers["members"]
     granted = clients["admin"].post(
         f"{base}/roles/Viewers/members", json={"kind": "user", "name": "nobody"}
     )
@@ -407,3 +410,10 @@ def test_an_embedded_connection_acts_with_the_rights_of_its_identity(
         connector.close()
     with pytest.raises(ConnectorError, match="User 'ghost' does not exist"):
         open_connector("commonground", {**settings, "run_as": "user:ghost"})
+
+
+def test_a_role_given_to_a_group_reaches_its_members(clients: dict[str, httpx.Client]) -> None:
+    grouped = clients["grouped"]
+    made = grouped.post("Accounts", json=account("made through a group"))
+    expect(made, True, 201, "a group member creates through the group's role")
+    expect(grouped.get("Contacts"), False, 200, "the group's role grants no Contact")
