@@ -21,6 +21,8 @@ from commonground.security.defaults import (
     ENVIRONMENT_MAKER,
     ORGANIZATION_USER,
 )
+from commonground.security.directory import Directory
+from commonground.security.passwords import cheap_hasher
 from commonground.security.permissions import (
     EntityPermission,
     Member,
@@ -30,6 +32,7 @@ from commonground.security.permissions import (
     Policy,
     Role,
 )
+from commonground.security.removal import remove_identity
 from commonground.service.environment import EnvironmentSettings
 from tests.fixtures.records import account, contact
 
@@ -361,3 +364,18 @@ def test_the_sdk_acts_with_its_callers_rights(env):
     with pytest.raises(ForbiddenError, match="Read on Contact"):
         client["Contact"].query().to_list()
     assert names(env.query(Query("Account"))) == ["Contoso"]
+
+
+def test_a_deleted_identity_leaves_no_roles_for_a_namesake(envs, env, tmp_path):
+    directory = Directory(tmp_path / "home", hasher=cheap_hasher())
+    try:
+        directory.create_user("alice", "a@example.com", "long enough")
+        env.security.save_role(ADMIN, Role(name="Readers", permission_sets=("Account View",)))
+        env.security.add_member(ADMIN, "Readers", user("ALICE"))
+        remove_identity(directory, envs, Member(kind=MemberKind.USER, name="alice"), "root")
+        assert env.security.members("Readers") == []
+        directory.create_user("alice", "other@example.com", "long enough")
+    finally:
+        directory.close()
+    with pytest.raises(ForbiddenError):
+        env.query(Query("Account"), ALICE)

@@ -97,7 +97,7 @@ def admin_routes(
         *environment_routes(environments),
         *integration_pages(environments, integrator),
         *entity_routes(environments),
-        *identity_routes(authenticator.directory),
+        *identity_routes(authenticator.directory, environments),
         *role_routes(environments),
         *permission_set_routes(environments),
         Mount(f"{BASE}/static", app=StaticFiles(directory=STATIC), name="admin-static"),

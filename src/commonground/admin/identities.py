@@ -24,6 +24,9 @@ from commonground.errors import DefinitionError
 from commonground.security.caller import Caller, caller_of
 from commonground.security.directory import Directory
 from commonground.security.identities import Credentials
+from commonground.security.permissions import Member, MemberKind
+from commonground.security.removal import remove_identity
+from commonground.service.environments import Environments
 
 Handler = Callable[[Request], Awaitable[Response]]
 AUDIT_ENTRIES = 100
@@ -169,9 +172,16 @@ def _credentials(request: Request, name: str, credentials: Credentials, what: st
     return response
 
 
-def identity_routes(directory: Directory) -> list[Route]:
-    """The identity pages' routes."""
+def identity_routes(directory: Directory, environments: Environments) -> list[Route]:
+    """The identity pages' routes (deleting an identity also takes its roles everywhere)."""
     pages = IdentityPages(directory)
+
+    def removing(kind: MemberKind) -> Callable[..., None]:
+        def remove(name: str, actor: str) -> None:
+            remove_identity(directory, environments, Member(kind=kind, name=name), actor)
+
+        return remove
+
     root = f"{BASE}/identities"
     user, app = f"{root}/users/{{name}}", f"{root}/applications/{{name}}"
     group = f"{root}/groups/{{name}}"
@@ -185,15 +195,15 @@ def identity_routes(directory: Directory) -> list[Route]:
         (f"{user}/enable", pages.named(directory.enable_user, "Enabled user {name}.")),
         (
             f"{user}/delete",
-            pages.named(directory.delete_user, "Deleted user {name}.", not_self=True),
+            pages.named(removing(MemberKind.USER), "Deleted user {name}.", not_self=True),
         ),
         (f"{root}/applications", pages.create_application),
         (f"{app}/secret", pages.reset_secret),
         (f"{app}/disable", pages.named(directory.disable_application_user, "Disabled {name}.")),
         (f"{app}/enable", pages.named(directory.enable_application_user, "Enabled {name}.")),
-        (f"{app}/delete", pages.named(directory.delete_application_user, "Deleted {name}.")),
+        (f"{app}/delete", pages.named(removing(MemberKind.APPLICATION), "Deleted {name}.")),
         (f"{root}/groups", pages.create_group),
-        (f"{group}/delete", pages.named(directory.delete_group, "Deleted group {name}.")),
+        (f"{group}/delete", pages.named(removing(MemberKind.GROUP), "Deleted group {name}.")),
         (f"{group}/members", pages.add_member),
         (f"{group}/members/remove", pages.remove_member),
     ]

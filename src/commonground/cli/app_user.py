@@ -11,7 +11,10 @@ from rich.table import Table
 
 from commonground.cli.output import console, print_json
 from commonground.cli.state import state_of
+from commonground.security.caller import SYSTEM
 from commonground.security.identities import Credentials
+from commonground.security.permissions import Member, MemberKind
+from commonground.security.removal import remove_identity
 
 app = typer.Typer(help="Create, list, disable and remove application users (client credentials).")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of text.")
@@ -87,5 +90,7 @@ def delete(
     """Remove an application user and its group memberships."""
     if not yes:
         typer.confirm(f"Delete application user {name}?", abort=True)
-    state_of(ctx).directory.delete_application_user(name)
+    state = state_of(ctx)
+    member = Member(kind=MemberKind.APPLICATION, name=name)
+    remove_identity(state.directory, state.environments, member, SYSTEM.name)
     console.print(f"Deleted application user [bold]{name}[/]")

@@ -8,6 +8,9 @@ from rich.table import Table
 
 from commonground.cli.output import console, print_json
 from commonground.cli.state import state_of
+from commonground.security.caller import SYSTEM
+from commonground.security.permissions import Member, MemberKind
+from commonground.security.removal import remove_identity
 
 app = typer.Typer(help="Create and remove groups and their members.")
 
@@ -22,7 +25,9 @@ def create(ctx: typer.Context, name: str) -> None:
 @app.command("delete")
 def delete(ctx: typer.Context, name: str) -> None:
     """Remove a group (its members stay)."""
-    state_of(ctx).directory.delete_group(name)
+    state = state_of(ctx)
+    member = Member(kind=MemberKind.GROUP, name=name)
+    remove_identity(state.directory, state.environments, member, SYSTEM.name)
     console.print(f"Deleted group [bold]{name}[/]")
 
 

@@ -12,6 +12,9 @@ from rich.table import Table
 from commonground.cli.output import console, print_json
 from commonground.cli.passwords import read_password
 from commonground.cli.state import state_of
+from commonground.security.caller import SYSTEM
+from commonground.security.permissions import Member, MemberKind
+from commonground.security.removal import remove_identity
 
 app = typer.Typer(help="Create, list, disable and remove users (people who sign in).")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
@@ -89,5 +92,7 @@ def delete(
     """Remove a user and the user's group memberships."""
     if not yes:
         typer.confirm(f"Delete user {name}?", abort=True)
-    state_of(ctx).directory.delete_user(name)
+    state = state_of(ctx)
+    member = Member(kind=MemberKind.USER, name=name)
+    remove_identity(state.directory, state.environments, member, SYSTEM.name)
     console.print(f"Deleted user [bold]{name}[/]")

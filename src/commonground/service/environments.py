@@ -27,6 +27,7 @@ from commonground.model.entity import Entity
 from commonground.model.picklist import Picklist
 from commonground.model.yaml_loader import standard_model
 from commonground.security.caller import SYSTEM, Caller
+from commonground.security.permissions import Member
 from commonground.service import security
 from commonground.service.codec import EntityCodec
 from commonground.service.environment import Environment, EnvironmentSettings
@@ -145,6 +146,11 @@ class Environments:
         return self._opened(
             Environment(row.name, db, model, EnvironmentSettings.from_json(row.settings))
         )
+
+    def drop_member(self, member: Member, actor: str) -> None:
+        """A deleted identity loses its roles in every environment."""
+        for name in self.names():
+            self.open(name).security.drop_member(member, actor)
 
     def delete(self, name: str) -> None:
         """Delete an environment with all its data."""

@@ -287,6 +287,35 @@ class EnvironmentSecurity:
                 )
             )
 
+    def drop_member(self, member: Member, actor: str) -> int:
+        """Take every role from an identity the directory no longer has (so a new identity
+        of the same name does not inherit them); how many roles it held. The directory's
+        deletion was the authorized act, so no capability is asked here."""
+        held = {
+            (role, m.name)
+            for role, members in self.definitions().members.items()
+            for m in members
+            if _same(m, member)
+        }
+        if not held:
+            return 0
+        table = self.db.system["role_members"]
+        with self.db.write() as conn:
+            _bump(self.db, conn)
+            for role, name in held:
+                conn.execute(
+                    delete(table).where(
+                        (table.c.role == role)
+                        & (table.c.kind == member.kind.value)
+                        & (table.c.name == name)
+                    )
+                )
+        self.forget()
+        if self.audit_trail is not None:
+            detail = {"roles": sorted(role for role, _ in held), "member": str(member)}
+            self.audit_trail.audit(actor, "roles dropped", str(member), detail, self.name)
+        return len(held)
+
     def entity_added(self, conn: Connection, entity: str) -> None:
         """A new entity gets its View and Maintain sets (in the schema change's transaction)."""
         rows = [_row(PERMISSION_SET, s) for s in entity_sets(entity)]
