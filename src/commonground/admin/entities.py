@@ -1,5 +1,6 @@
 """Entity pages: the list of standard and custom entities and the entity designer (fields,
-keys, relationships, field groups), with forms to create entities, fields, keys and picklists.
+keys, relationships, field groups), with forms to create and delete entities, add and change
+fields, add keys and create picklists, and the list of the environment's picklists.
 
 Schema forms are shown only to callers whose roles carry the Schema capability, and the
 service checks it again on every change. A rejected change (a taken name, a bad length) is
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from commonground.admin.field_changes import changeable_fields, changed_field
 from commonground.admin.opened import built, entity_of, environment_of
 from commonground.admin.record_form import record_routes
 from commonground.admin.record_list import record_list_routes
@@ -44,6 +46,7 @@ SCHEMA_PROBLEMS = (AlreadyExistsError, DefinitionError, NotFoundError, SchemaCha
 KINDS = ("all", "standard", "custom")
 SchemaChange = Callable[[Environment, Entity, dict[str, str]], None]
 CREATABLE_TYPES = tuple(t for t in FieldType if spec_of(t).user_creatable)
+KEY_FIELD = "key_field:"  # a key form's checkbox per field: key_field:<Field>
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,14 @@ class EntityPages:
         )
 
     def _designer(
-        self, request: Request, env: Environment, status: int = 200, error: str | None = None
+        self,
+        request: Request,
+        env: Environment,
+        status: int = 200,
+        error: str | None = None,
+        at_field: tuple[str, str] | None = None,
     ) -> Response:
+        """The designer; `at_field` is (field, message) for a refused change of that field."""
         entity = entity_of(env, request)
         access = env.access(caller_of(request))
         return page(
@@ -126,6 +135,9 @@ class EntityPages:
             targets=sorted(e.name for e in env.model.entities),
             may_schema=Capability.SCHEMA in access.capabilities,
             readable=access.allows(entity.name, Operation.READ),
+            changeable=changeable_fields(entity),
+            key_field=KEY_FIELD,
+            field_problem=at_field,
             error=error,
         )
 
@@ -134,14 +146,19 @@ class EntityPages:
         env = await environment_of(self.environments, request)
         return self._designer(request, env)
 
-    async def _change(self, request: Request, change: SchemaChange, message: str) -> Response:
-        """Run a schema change from a form; back to the designer with what it did or why not."""
+    async def _change(
+        self, request: Request, change: SchemaChange, message: str, field: str | None = None
+    ) -> Response:
+        """Run a schema change from a form; back to the designer with what it did or why not
+        (at the field the form was about, when it was about one)."""
         form = await checked_form(request)
         env = await environment_of(self.environments, request)
         entity = entity_of(env, request)
         try:
             await run_in_threadpool(change, env, entity, form)
         except SCHEMA_PROBLEMS as exc:
+            if field is not None:
+                return self._designer(request, env, 400, at_field=(field, str(exc)))
             return self._designer(request, env, 400, str(exc))
         return done(f"/environments/{env.name}/entities/{entity.name}", message)
 
@@ -154,14 +171,48 @@ class EntityPages:
 
         return await self._change(request, change, "Added the field.")
 
+    async def change_field(self, request: Request) -> Response:
+        """New properties or a wider type for one field; stored values must still fit."""
+        caller = caller_of(request)
+        name: str = request.path_params["field"]
+
+        def change(env: Environment, entity: Entity, form: dict[str, str]) -> None:
+            current = entity.field_or_none(name)
+            if current is None:
+                raise NotFoundError("Field", name, entity.name)
+            env.change_field(entity.name, changed_field(current, form), caller)
+
+        return await self._change(request, change, f"Changed the field {name}.", name)
+
+    async def drop_entity(self, request: Request) -> Response:
+        """Delete a custom entity and its records, once the confirmation box is ticked."""
+        form = await checked_form(request)
+        env = await environment_of(self.environments, request)
+        entity = entity_of(env, request)
+        try:
+            if form.get("confirm") != "yes":
+                raise DefinitionError(
+                    f"tick the box to confirm that {entity.name} and its records go"
+                )
+            await run_in_threadpool(env.drop_entity, entity.name, caller_of(request))
+        except SCHEMA_PROBLEMS as exc:
+            return self._designer(request, env, 400, str(exc))
+        return done(f"/environments/{env.name}/entities", f"Deleted entity {entity.name}.")
+
+    async def picklists(self, request: Request) -> Response:
+        """Every picklist of the environment, standard and custom, with its items."""
+        env = await environment_of(self.environments, request)
+        listed = sorted(env.model.picklists, key=lambda p: p.name.lower())
+        return page(request, "picklists.html", env=env, picklists=listed)
+
     async def add_key(self, request: Request) -> Response:
         """A new alternate key (refused when stored records share a value)."""
         caller = caller_of(request)
 
         def change(env: Environment, entity: Entity, form: dict[str, str]) -> None:
-            fields = [f.strip() for f in form.get("fields", "").split(",") if f.strip()]
+            fields = [k.removeprefix(KEY_FIELD) for k in form if k.startswith(KEY_FIELD)]
             if not fields:
-                raise DefinitionError("key: name at least one field")
+                raise DefinitionError("key: tick at least one field")
             env.add_key(entity.name, form.get("key", "").strip(), fields, caller)
 
         return await self._change(request, change, "Added the key.")
@@ -209,7 +260,10 @@ def entity_routes(environments: Environments) -> list[Route]:
         Route(f"{BASE}/environments/{{env}}/entities", pages.list, methods=["GET"]),
         Route(f"{BASE}/environments/{{env}}/entities", pages.create, methods=["POST"]),
         Route(one, pages.designer, methods=["GET"]),
+        Route(f"{BASE}/environments/{{env}}/picklists", pages.picklists, methods=["GET"]),
         Route(f"{one}/fields", pages.add_field, methods=["POST"]),
+        Route(f"{one}/fields/{{field}}", pages.change_field, methods=["POST"]),
+        Route(f"{one}/delete", pages.drop_entity, methods=["POST"]),
         Route(f"{one}/keys", pages.add_key, methods=["POST"]),
         Route(f"{one}/picklists", pages.create_picklist, methods=["POST"]),
         *record_list_routes(environments),

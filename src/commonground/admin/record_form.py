@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from commonground.admin.lookup_choices import with_record_choices
 from commonground.admin.opened import entity_of, environment_of
 from commonground.admin.record_inputs import (
     errors_by_input,
@@ -38,7 +39,7 @@ class RecordFormPages:
     def __init__(self, environments: Environments) -> None:
         self.environments = environments
 
-    def _form(
+    async def _form(
         self,
         request: Request,
         env: Environment,
@@ -47,8 +48,11 @@ class RecordFormPages:
         record: dict[str, Any] | None = None,
         errors: list[RecordError] | None = None,
     ) -> Response:
-        access = env.access(caller_of(request))
-        sections = layout(env.model, entity)
+        caller = caller_of(request)
+        access = env.access(caller)
+        sections = await run_in_threadpool(
+            with_record_choices, env, layout(env.model, entity), values, caller
+        )
         at_field, general = errors_by_input(sections, errors or [])
         creating = record is None
         editable = access.allows(entity.name, Operation.CREATE if creating else Operation.UPDATE)
@@ -73,7 +77,7 @@ class RecordFormPages:
         env = await environment_of(self.environments, request)
         entity = entity_of(env, request)
         env.access(caller_of(request)).require(entity.name, Operation.CREATE)
-        return self._form(request, env, entity, {})
+        return await self._form(request, env, entity, {})
 
     async def create(self, request: Request) -> Response:
         """Create the record the form describes."""
@@ -84,7 +88,7 @@ class RecordFormPages:
         try:
             result = await run_in_threadpool(env.create, entity.name, [record], caller_of(request))
         except RecordValidationError as exc:
-            return self._form(request, env, entity, form, errors=exc.errors)
+            return await self._form(request, env, entity, form, errors=exc.errors)
         record_id = result.record_ids[0]
         where = f"/environments/{env.name}/data/{entity.name}"
         return done(f"{where}/{record_id}" if record_id else where, "Created the record.")
@@ -95,7 +99,7 @@ class RecordFormPages:
         entity = entity_of(env, request)
         record_id: int = request.path_params["id"]
         record = await run_in_threadpool(env.get, entity.name, record_id, caller_of(request))
-        return self._form(request, env, entity, form_values(entity, record), dict(record))
+        return await self._form(request, env, entity, form_values(entity, record), dict(record))
 
     async def update(self, request: Request) -> Response:
         """Save the form's values over the version of the record it showed."""
@@ -113,7 +117,7 @@ class RecordFormPages:
             await run_in_threadpool(env.update, entity.name, [record], None, caller)
         except RecordValidationError as exc:
             current = await run_in_threadpool(env.get, entity.name, record_id, caller)
-            return self._form(request, env, entity, form, dict(current), exc.errors)
+            return await self._form(request, env, entity, form, dict(current), exc.errors)
         return done(f"/environments/{env.name}/data/{entity.name}/{record_id}", "Saved the record.")
 
     async def delete(self, request: Request) -> Response:
