@@ -66,8 +66,9 @@ def test_a_field_change_is_refused_at_the_field_then_a_type_is_widened(
     expect(page.locator("#change-Teeth")).not_to_have_attribute("open", "")
     shoot(page, "field-change-refused")
 
+    expect(label.get_by_label("Description")).to_have_value("what is printed on it")
+    expect(label.get_by_label("Max length")).to_have_value("4")
     label.get_by_label("Max length").fill("10")
-    label.get_by_label("Description").fill("what is printed on it")
     label.get_by_label("Searchable").check()
     label.get_by_role("button", name="Change field").click()
     expect(page.get_by_role("status")).to_have_text("Changed the field Label.")
@@ -77,6 +78,10 @@ def test_a_field_change_is_refused_at_the_field_then_a_type_is_widened(
     teeth = page.locator("#change-Teeth")
     teeth.get_by_text("Change Teeth").click()
     expect(teeth.get_by_label("Field type")).to_contain_text("Number")
+    teeth.get_by_label("Default value").fill("many")
+    teeth.get_by_role("button", name="Change field").click()
+    expect(teeth.get_by_role("alert")).to_contain_text("default value: expected a whole number")
+    teeth.get_by_label("Default value").fill("")
     teeth.get_by_label("Field type").select_option("Number")
     teeth.get_by_role("button", name="Change field").click()
     expect(page.get_by_role("status")).to_have_text("Changed the field Teeth.")
@@ -120,7 +125,18 @@ def test_a_key_is_picked_from_the_fields_and_a_custom_entity_is_deleted(
 
     page.goto(f"{site.url}/admin/environments/{ENV}/entities/Account")
     expect(page.get_by_role("button", name="Delete entity")).to_have_count(0)
-    expect(page.get_by_role("button", name="Change field")).to_have_count(0)
+    expect(page.locator("summary")).to_have_count(0)  # no custom fields to change yet
+    page.get_by_label("Field name").fill("Loyalty")
+    page.get_by_role("button", name="Add field").click()
+    loyalty = page.locator("#change-Loyalty")
+    loyalty.get_by_text("Change Loyalty").click()
+    loyalty.get_by_label("Display name").fill("Loyalty level")
+    loyalty.get_by_label("Max length").fill("30")
+    loyalty.get_by_role("button", name="Change field").click()
+    expect(page.get_by_role("status")).to_have_text("Changed the field Loyalty.")
+    expect(page.locator("summary")).to_have_text(["Change Loyalty"])
+    loyalty_row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Loyalty"))
+    expect(loyalty_row.get_by_role("cell").nth(2)).to_have_text("30")
 
 
 def test_picklists_are_listed_and_linked_from_picklist_fields(
@@ -179,7 +195,7 @@ def test_nobody_sees_no_change_forms(
     page = signed_in(NOBODY)
     page.goto(designer)
     expect(page.get_by_role("heading", name="Gear (custom entity)")).to_be_visible()
-    expect(page.get_by_text("Change Label")).to_have_count(0)
+    expect(page.locator("summary")).to_have_count(0)
     expect(page.get_by_text("Key fields")).to_have_count(0)
     expect(page.get_by_label("Yes, delete Gear and all its records")).to_have_count(0)
     expect(page.get_by_role("button")).to_have_text(["Sign out"])

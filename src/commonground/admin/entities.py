@@ -38,6 +38,7 @@ from commonground.model.picklist import Picklist
 from commonground.model.types import FieldType, Storage, spec_of
 from commonground.security.caller import caller_of
 from commonground.security.permissions import Capability, Operation
+from commonground.service.codec import canonical
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
 
@@ -47,6 +48,15 @@ KINDS = ("all", "standard", "custom")
 SchemaChange = Callable[[Environment, Entity, dict[str, str]], None]
 CREATABLE_TYPES = tuple(t for t in FieldType if spec_of(t).user_creatable)
 KEY_FIELD = "key_field:"  # a key form's checkbox per field: key_field:<Field>
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """A refused change of one field: the service's message and the form as it was sent."""
+
+    field: str
+    message: str
+    sent: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -115,9 +125,9 @@ class EntityPages:
         env: Environment,
         status: int = 200,
         error: str | None = None,
-        at_field: tuple[str, str] | None = None,
+        at_field: FieldProblem | None = None,
     ) -> Response:
-        """The designer; `at_field` is (field, message) for a refused change of that field."""
+        """The designer, with a refused field change shown at its field when there is one."""
         entity = entity_of(env, request)
         access = env.access(caller_of(request))
         return page(
@@ -158,7 +168,8 @@ class EntityPages:
             await run_in_threadpool(change, env, entity, form)
         except SCHEMA_PROBLEMS as exc:
             if field is not None:
-                return self._designer(request, env, 400, at_field=(field, str(exc)))
+                problem = FieldProblem(field, str(exc), form)
+                return self._designer(request, env, 400, at_field=problem)
             return self._designer(request, env, 400, str(exc))
         return done(f"/environments/{env.name}/entities/{entity.name}", message)
 
@@ -180,7 +191,12 @@ class EntityPages:
             current = entity.field_or_none(name)
             if current is None:
                 raise NotFoundError("Field", name, entity.name)
-            env.change_field(entity.name, changed_field(current, form), caller)
+            field = changed_field(current, form)
+            try:  # the service takes any default; one no record could hold is refused here
+                canonical(env.model, field, field.default)
+            except ValueError as exc:
+                raise DefinitionError(f"field {name}: default value: {exc}") from exc
+            env.change_field(entity.name, field, caller)
 
         return await self._change(request, change, f"Changed the field {name}.", name)
 
