@@ -202,6 +202,12 @@ def test_nobody_sees_no_change_forms(
     page.goto(f"{site.url}/admin/environments/{ENV}/picklists")
     expect(page.get_by_role("rowheader", name="AccountStatus", exact=True)).to_be_visible()
     expect(page.get_by_role("button")).to_have_text(["Sign out"])
-    for action in ("fields/Label", "keys", "delete"):
-        response = page.request.post(f"{designer}/{action}", form={"confirm": "yes"})
-        assert response.status in (400, 403)
+    token = page.locator("input[name=csrf]").first.get_attribute("value") or ""
+    for action, form in [
+        ("fields/Label", {"type": "Text", "max_length": "5"}),
+        ("keys", {"key": "ByLabel", "key_field:Label": "yes"}),
+        ("delete", {"confirm": "yes"}),
+    ]:
+        response = page.request.post(f"{designer}/{action}", form={"csrf": token, **form})
+        assert response.status == 403, (action, response.status)
+        assert "missing" in response.text(), response.text()
