@@ -202,6 +202,10 @@ def test_nobody_sees_no_change_forms(
     page.goto(f"{site.url}/admin/environments/{ENV}/picklists")
     expect(page.get_by_role("rowheader", name="AccountStatus", exact=True)).to_be_visible()
     expect(page.get_by_role("button")).to_have_text(["Sign out"])
+    response = page.goto(f"{site.url}/admin/environments/{ENV}/data/Gear/new")
+    assert response is not None
+    assert response.status == 403
+    page.goto(designer)
     token = page.locator("input[name=csrf]").first.get_attribute("value") or ""
     for action, form in [
         ("fields/Label", {"type": "Text", "max_length": "5"}),

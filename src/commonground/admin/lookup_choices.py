@@ -51,7 +51,9 @@ def record_choices(env: Environment, target: str, caller: Caller) -> list[tuple[
 def with_record_choices(
     env: Environment, sections: list[Section], values: dict[str, str], caller: Caller
 ) -> list[Section]:
-    """The form's sections with each lookup input made a select where the target allows."""
+    """The form's sections with each lookup input made a select where the target allows;
+    a lookup to an entity the caller cannot read keeps its box without links to it."""
+    readable = env.access(caller).allows
     found: dict[str, list[tuple[str, str]] | None] = {}
     for section in sections:
         for position, widget in enumerate(section.widgets):
@@ -61,6 +63,8 @@ def with_record_choices(
                 found[widget.target] = record_choices(env, widget.target, caller)
             choices = found[widget.target]
             if choices is None:
+                if not readable(widget.target, Operation.READ):
+                    section.widgets[position] = replace(widget, target=None)
                 continue
             value = values.get(widget.name, "")
             if value and value not in {v for v, _ in choices}:
