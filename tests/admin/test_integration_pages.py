@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -318,3 +319,174 @@ def test_pages_work_without_javascript(browser: Browser, site: Site) -> None:
     expect(page.get_by_text("Immediate, all data")).to_be_visible()
     shoot(page, "integration-execution-phone")
     context.close()
+
+
+def test_tasks_are_added_ordered_filtered_and_deleted(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    page = signed_in(ADMIN)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{site.url}/admin/integration/projects/{PROJECT}")
+    page.get_by_role("link", name="Add task").click()
+    page.get_by_label("Task name").fill("Accounts to hub")
+    page.get_by_label("Source entity").select_option("sales.accounts")
+    page.get_by_label("Destination entity").select_option("hub.Account")
+    shoot(page, "integration-add-task")
+    page.get_by_role("button", name="Add task").click()
+    expect(page.get_by_role("status")).to_contain_text("Added task Accounts to hub (")
+    tasks = page.get_by_role("table").first
+    expect(tasks.get_by_role("row").last).to_contain_text("Accounts to hub")
+    page.get_by_role("link", name="Field mapping of Accounts to hub, leg 1").click()
+    expect(page.get_by_label("Remove AccountNumber")).to_be_visible()  # mapped by name
+    page.go_back()
+
+    page.get_by_role("link", name="Add task").click()  # the name is taken
+    page.get_by_label("Task name").fill("Accounts to hub")
+    page.get_by_label("Source entity").select_option("sales.accounts")
+    page.get_by_label("Destination entity").select_option("hub.Account")
+    page.get_by_role("button", name="Add task").click()
+    expect(page.get_by_role("alert")).to_contain_text("already has a task Accounts to hub")
+    page.get_by_label("Task name").fill("Accounts via hub")
+    page.get_by_label("Two legs through the hub").check()
+    page.get_by_label("Hub entity (two legs only)").select_option("hub.Account")
+    page.get_by_label("Destination entity").select_option("sales.accounts")
+    page.get_by_role("button", name="Add task").click()
+    expect(page.get_by_role("status")).to_contain_text("Added task Accounts via hub (")
+    expect(
+        page.get_by_role("link", name="Field mapping of Accounts via hub, leg 2")
+    ).to_be_visible()
+
+    page.get_by_role("button", name="Move Accounts to hub up").click()
+    expect(page.get_by_role("status")).to_have_text("Moved task Accounts to hub to place 1.")
+    first = tasks.get_by_role("row").nth(1)
+    expect(first).to_contain_text("Accounts to hub")
+    shoot(page, "integration-tasks")
+    page.get_by_role("button", name="Move Accounts to hub down").click()
+    expect(page.get_by_role("status")).to_have_text("Moved task Accounts to hub to place 2.")
+    expect(tasks.get_by_role("row").nth(1)).to_contain_text("Accounts - Customers")
+
+    page.get_by_role("link", name="Source filter of Accounts to hub").click()
+    page.get_by_label("Source filter (OData $filter)").fill("nosuchfield eq 1")
+    page.get_by_role("button", name="Save filter").click()
+    expect(page.get_by_role("alert")).to_contain_text("DIPV1012")
+    page.get_by_label("Source filter (OData $filter)").fill("name ne null")
+    shoot(page, "integration-task-filter")
+    page.get_by_role("button", name="Save filter").click()
+    expect(page.get_by_role("status")).to_have_text("Saved the source filter of Accounts to hub.")
+    expect(page.get_by_role("cell").filter(has_text="name ne null").first).to_be_visible()
+
+    for name in ("Accounts via hub", "Accounts to hub"):
+        page.get_by_role("button", name=f"Delete task {name}").click()
+        expect(page.get_by_role("status")).to_have_text(f"Deleted task {name}.")
+    expect(page.get_by_role("button", name="Delete task Accounts to hub")).to_have_count(0)
+
+
+def test_a_project_saves_as_a_template_exports_and_imports(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    page = signed_in(ADMIN)
+    page.goto(f"{site.url}/admin/integration/projects/{PROJECT}")
+    page.get_by_label("Template name").fill("My accounts")
+    page.get_by_role("button", name="Save as template").click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"Saved project {PROJECT} as template My accounts."
+    )
+    expect(page.get_by_role("rowheader", name="My accounts")).to_be_visible()
+
+    page.goto(f"{site.url}/admin/integration/projects/{PROJECT}")
+    with page.expect_download() as plain:
+        page.get_by_role("link", name="Export", exact=True).click()
+    text = Path(plain.value.path()).read_text(encoding="utf-8")
+    assert f"name: {PROJECT}" in text
+    assert "history:" not in text
+    with page.expect_download() as with_history:
+        page.get_by_role("link", name="Export with execution history").click()
+    assert "history:" in Path(with_history.value.path()).read_text(encoding="utf-8")
+
+    copy = site.home / "copy.yaml"
+    copy.write_text(text.replace(f"name: {PROJECT}\n", "name: Accounts copy\n", 1), "utf-8")
+    page.goto(f"{site.url}/admin/integration")
+    page.get_by_label("Exported project file (YAML)").set_input_files(str(copy))
+    shoot(page, "integration-import")
+    page.get_by_role("button", name="Import project").click()
+    expect(page.get_by_role("status")).to_have_text("Imported project Accounts copy.")
+    page.goto(f"{site.url}/admin/integration")
+    page.get_by_label("Exported project file (YAML)").set_input_files(str(copy))
+    page.get_by_role("button", name="Import project").click()
+    expect(page.get_by_role("alert")).to_contain_text("Accounts copy")  # the name is taken
+    page.goto(f"{site.url}/admin/integration")
+    page.get_by_label("Exported project file (YAML)").set_input_files(str(copy))
+    page.get_by_label("Replace a project of the same name").check()
+    page.get_by_role("button", name="Import project").click()
+    expect(page.get_by_role("status")).to_have_text("Replaced project Accounts copy.")
+
+
+def test_refresh_entities_says_what_changed_since_the_last_look(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    folder = site.home / "refreshed"
+    folder.mkdir()
+    (folder / "customers.csv").write_text("id,name\n1,Contoso\n", "utf-8")
+    (folder / "old.csv").write_text("id\n1\n", "utf-8")
+    page = signed_in(ADMIN)
+    page.goto(f"{site.url}/admin/integration/connections/new?kind=files")
+    page.get_by_label("Name", exact=True).fill("Refreshed folder")
+    page.get_by_label("folder (required)").fill(str(folder))
+    page.get_by_role("button", name="Save connection").click()
+    page.get_by_role("button", name="Refresh entities").click()
+    expect(page.get_by_text("First look")).to_be_visible()
+    expect(page.get_by_role("table", name="Entities (2)")).to_contain_text("id, name")
+
+    (folder / "customers.csv").write_text("id,name,country\n1,Contoso,US\n", "utf-8")
+    (folder / "orders.csv").write_text("id,total\n1,10\n", "utf-8")
+    (folder / "old.csv").unlink()
+    page.get_by_role("button", name="Refresh entities").click()
+    changes = page.get_by_role("list", name="Changes")
+    expect(changes).to_contain_text("New entity orders")
+    expect(changes).to_contain_text("Entity old is gone")
+    expect(changes).to_contain_text("customers: new fields country")
+    shoot(page, "integration-refresh-entities")
+    page.get_by_role("button", name="Refresh entities").click()
+    expect(page.get_by_text("Nothing changed since the last look.")).to_be_visible()
+
+
+def test_the_row_editor_saves_a_value_map_default_and_truncate(
+    signed_in: Callable[[str], Page], site: Site
+) -> None:
+    page = signed_in(ADMIN)
+    page.goto(f"{site.url}/admin/integration/projects/{PROJECT}/tasks/1/legs/1")
+    page.get_by_role("link", name="Edit transform of FullName").click()
+    expect(page.get_by_label("Cut text to a length")).to_be_checked()
+    page.get_by_label("Source value 1").fill("contoso")
+    page.get_by_label("Destination value 1").fill("Contoso Ltd")
+    page.get_by_role("button", name="Add a row").click()  # a submit: no script needed
+    expect(page.get_by_label("Source value 1")).to_have_value("contoso")
+    page.get_by_label("Source value 2").fill("CONTOSO")
+    page.get_by_label("Destination value 2").fill("Twice")
+    page.get_by_role("button", name="Save rows").click()  # keys ignore case: refused
+    expect(page.get_by_role("alert")).to_contain_text("appears twice")
+    page.get_by_label("Source value 2").fill("fabrikam")
+    page.get_by_label("Destination value for a blank source").fill("Unknown")
+    page.get_by_label("Write a default when the value is blank").check()
+    page.get_by_label("Default value").fill("Nameless")
+    page.get_by_label("Length", exact=True).fill("40")
+    expect(page.get_by_text("match case-insensitively")).to_be_visible()
+    shoot(page, "integration-transform-rows")
+    page.get_by_role("button", name="Save rows").click()
+    expect(page.get_by_role("status")).to_have_text("Saved the transform of FullName.")
+    page.get_by_role("link", name="Edit transform of FullName").click()
+    chain = json.loads(page.get_by_label("Transform chain (JSON)").input_value())
+    assert chain == [
+        {"transformType": "Truncate", "length": 40},
+        {
+            "transformType": "ValueMap",
+            "valueMap": {"contoso": "Contoso Ltd", "fabrikam": "Twice", "": "Unknown"},
+        },
+        {"transformType": "Default", "defaultValue": "Nameless"},
+    ]
+    page.get_by_label("Transform chain (JSON)").fill('[{"transformType": "Truncate"}]')
+    page.get_by_role("button", name="Save transform").click()
+    expect(page.get_by_role("status")).to_have_text("Saved the transform of FullName.")
+
+    page.get_by_role("link", name="Edit transform of AddressCountryRegion").click()
+    expect(page.get_by_label("Destination value for a blank source")).to_have_value("US")

@@ -3,11 +3,18 @@ projects (wizard, tasks, field mappings, transforms, advanced queries, schedule)
 execution history.
 
     /integration                                          projects
-    /integration/connections[/new?kind=|/{name}]          connections; POST …/test, …/delete
+    /integration/connections[/new?kind=|/{name}]          connections; POST …/test, …/delete,
+                                                          …/refresh (entities, what changed)
     /integration/connection-sets[/new|/{name}]            connection sets; POST …/delete
     /integration/templates                                templates
     /integration/projects/new                             the new-project wizard
     /integration/projects/{name}                          tasks, runs, schedule; POST …/delete
+    /integration/projects/import                          POST an exported file
+    /integration/projects/{name}/export[?history=true]    YAML download
+    /integration/projects/{name}/template                 POST save as template
+    /integration/projects/{name}/tasks[/new]              add a task
+    /integration/projects/{name}/tasks/{t}/filter         source filter
+    /integration/projects/{name}/tasks/{t}/…              POST …/move (up|down), …/delete
     /integration/projects/{name}/runs                     POST mode=incremental|full|dry
     /integration/projects/{name}/schedule                 POST
     /integration/projects/{name}/tasks/{t}/legs/{l}       field mapping
@@ -26,8 +33,10 @@ from starlette.routing import Route
 from commonground.admin.integration.access import Handler, guarded
 from commonground.admin.integration.connections import ConnectionPages
 from commonground.admin.integration.mappings import MappingPages
+from commonground.admin.integration.project_files import ProjectFilePages
 from commonground.admin.integration.projects import ProjectPages
 from commonground.admin.integration.runs import RunPages
+from commonground.admin.integration.tasks import TaskPages
 from commonground.admin.sessions import BASE
 from commonground.integration.integrator import Integrator
 from commonground.service.environments import Environments
@@ -41,11 +50,14 @@ def integration_pages(environments: Environments, integrator: Integrator) -> lis
     projects = ProjectPages(integrator)
     mappings = MappingPages(integrator)
     runs = RunPages(integrator)
+    tasks = TaskPages(integrator)
+    files = ProjectFilePages(integrator)
     connection = f"{ROOT}/connections/{{name}}"
     connection_set = f"{ROOT}/connection-sets/{{name}}"
     project = f"{ROOT}/projects/{{name}}"
     leg = f"{project}/tasks/{{task:int}}/legs/{{leg:int}}"
     execution = f"{ROOT}/executions/{{id:int}}"
+    task = f"{project}/tasks/{{task:int}}"
     table: list[tuple[str, str, Handler]] = [
         (ROOT, "GET", projects.index),
         (f"{ROOT}/connections", "GET", connections.list),
@@ -55,6 +67,7 @@ def integration_pages(environments: Environments, integrator: Integrator) -> lis
         (connection, "POST", connections.save),
         (f"{connection}/test", "POST", connections.test),
         (f"{connection}/delete", "POST", connections.delete),
+        (f"{connection}/refresh", "POST", connections.refresh),
         (f"{ROOT}/connection-sets", "GET", connections.sets),
         (f"{ROOT}/connection-sets", "POST", connections.save_set),
         (f"{ROOT}/connection-sets/new", "GET", connections.set_form),
@@ -64,10 +77,19 @@ def integration_pages(environments: Environments, integrator: Integrator) -> lis
         (f"{ROOT}/templates", "GET", projects.templates),
         (f"{ROOT}/projects/new", "GET", projects.wizard),
         (f"{ROOT}/projects", "POST", projects.create),
+        (f"{ROOT}/projects/import", "POST", files.import_project),
         (project, "GET", projects.show),
         (f"{project}/delete", "POST", projects.delete),
         (f"{project}/schedule", "POST", projects.schedule),
         (f"{project}/runs", "POST", runs.run),
+        (f"{project}/export", "GET", files.export),
+        (f"{project}/template", "POST", files.save_as_template),
+        (f"{project}/tasks/new", "GET", tasks.new),
+        (f"{project}/tasks", "POST", tasks.add),
+        (f"{task}/delete", "POST", tasks.delete),
+        (f"{task}/move", "POST", tasks.move),
+        (f"{task}/filter", "GET", tasks.filter),
+        (f"{task}/filter", "POST", tasks.save_filter),
         (leg, "GET", mappings.mapping),
         (leg, "POST", mappings.save_mapping),
         (f"{leg}/rows/{{row:int}}/transform", "GET", mappings.transform),

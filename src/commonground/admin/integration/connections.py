@@ -3,10 +3,17 @@
 The rules are the integration API's: who may define which kind (`owned`), secrets kept when
 left empty (`keeping_secrets`), a set's connections usable by its author
 (`save_connection_set`), discovery with the secrets blotted out (`discover`).
+
+Refresh entities (the original's command for a changed schema) discovers again and lists each
+entity with its fields; the page keeps what it showed in a hidden field, so the next refresh
+says what changed since that look (entities and fields added or removed) with no state kept
+on the server.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -35,6 +42,48 @@ from commonground.integration.registry import connector_types
 from commonground.security.caller import Caller, caller_of
 
 ROLES = 3  # role rows on the connection-set form
+Look = dict[str, list[str]]  # entity -> field names, as a refresh saw them
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed between two looks at a connection's entities."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    fields: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # added, removed
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.fields)
+
+
+def look_of(entities: list[dict[str, Any]]) -> Look:
+    """Entity and field names of a discovery."""
+    return {e["name"]: [f["name"] for f in e["fields"]] for e in entities}
+
+
+def parsed_look(text: str) -> Look | None:
+    """The look a page posted back (None when there was none, or it is not one)."""
+    try:
+        data = json.loads(text) if text.strip() else None
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {str(k): [str(f) for f in v] for k, v in data.items() if isinstance(v, list)}
+
+
+def changes(before: Look, after: Look) -> Changes:
+    """Entities added and removed, and each kept entity's fields added and removed."""
+    fields = {}
+    for name in sorted(before.keys() & after.keys()):
+        added = [f for f in after[name] if f not in before[name]]
+        removed = [f for f in before[name] if f not in after[name]]
+        if added or removed:
+            fields[name] = (added, removed)
+    return Changes(
+        sorted(after.keys() - before.keys()), sorted(before.keys() - after.keys()), fields
+    )
 
 
 def organizations_text(item: ConnectionSetDef) -> str:
@@ -180,6 +229,25 @@ class ConnectionPages:
         except ApiError as exc:
             return await self._shown(request, item, test_error=exc.message)
         return await self._shown(request, item, test_entities=found)
+
+    async def refresh(self, request: Request) -> Response:
+        """Discover the entities again; what changed since the look the page posted back."""
+        form = await checked_form(request)
+        name = request.path_params["name"]
+        item = await run_in_threadpool(self.store.connection, name)
+        try:
+            found = await run_in_threadpool(discover, self.store, name, None)
+        except ApiError as exc:
+            return await self._shown(request, item, test_error=exc.message)
+        look = look_of(found)
+        before = parsed_look(form.get("seen", ""))
+        return await self._shown(
+            request,
+            item,
+            refreshed=sorted(found, key=lambda e: e["name"]),
+            seen=json.dumps(look, separators=(",", ":")),
+            changed=changes(before, look) if before is not None else None,
+        )
 
     async def sets(self, request: Request) -> Response:
         """Every connection set."""

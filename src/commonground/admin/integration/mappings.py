@@ -1,5 +1,6 @@
-"""The mapping editor of a task's leg, the transform editor of one row, and the advanced
-query editor with a preview of the first rows.
+"""The mapping editor of a task's leg, the transform editor of one row (JSON, or rows for the
+common transforms: see transform_rows.py), and the advanced query editor with a preview of
+the first rows.
 
 A mapping row is a destination field fed by a source field (map type `=`) or by transforms
 (`Fn`, a JSON array like the original's, checked by the same parser the engine uses when it
@@ -18,6 +19,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from commonground.admin.integration.transform_rows import (
+    NEW_ROWS,
+    Rows,
+    chain_of,
+    posted_rows,
+    rows_of,
+    uncovered,
+)
 from commonground.admin.render import done, page
 from commonground.admin.sessions import checked_form
 from commonground.api.integration.connections import redact, secret_values
@@ -103,6 +112,18 @@ def parsed_transform(text: str, row: FieldMapping) -> list[dict[str, Any]] | Non
     return list(spec)
 
 
+def described(integrator: Integrator, connection: str, entity: str) -> EntityInfo:
+    """An entity as its connection describes it (failures with the secrets blotted out)."""
+    secrets = secret_values(integrator.definitions, connection)
+    connector = integrator.connectors.open(connection)
+    try:
+        return connector.describe(entity)
+    except CommonGroundError as exc:
+        raise DefinitionError(f"{connection}: {redact(str(exc), secrets)}") from exc
+    finally:
+        integrator.connectors.release(connector)
+
+
 class MappingPages:
     """Field mappings, transforms and advanced queries of a project's tasks."""
 
@@ -162,14 +183,7 @@ class MappingPages:
         )
 
     def _describe(self, connection: str, entity: str) -> EntityInfo:
-        secrets = secret_values(self.store, connection)
-        connector = self.integrator.connectors.open(connection)
-        try:
-            return connector.describe(entity)
-        except CommonGroundError as exc:
-            raise DefinitionError(f"{connection}: {redact(str(exc), secrets)}") from exc
-        finally:
-            self.integrator.connectors.release(connector)
+        return described(self.integrator, connection, entity)
 
     async def save_mapping(self, request: Request) -> Response:
         """Save the grid: edited rows, removed rows, one new row."""
@@ -218,6 +232,8 @@ class MappingPages:
         row: FieldMapping,
         text: str,
         problem: str | None = None,
+        rows: Rows | None = None,
+        extra: int = NEW_ROWS,
     ) -> Response:
         return page(
             request,
@@ -231,6 +247,9 @@ class MappingPages:
             row=row,
             text=text,
             problem=problem,
+            uncovered=None if rows else uncovered(row.transform),
+            rows=rows or rows_of(None if uncovered(row.transform) else row.transform),
+            extra=extra,
         )
 
     async def save_transform(self, request: Request) -> Response:
@@ -241,12 +260,20 @@ class MappingPages:
         project, number, task, leg_number, leg = await self._leg_of(request)
         row_number, row = self._row(leg, request)
         text = form.get("transform", "")
+        shown = (request, project, number, task, leg_number, row_number, row)
+        edited = None
         try:
+            if form.get("editor") == "rows":
+                edited = posted_rows(form, rows_of(row.transform))
+                if form.get("action") == "add":
+                    count = form.get("map.count", "")
+                    empty = int(count) - len(edited.pairs) if count.isdigit() else 0
+                    extra = max(empty, 0) + 1
+                    return self._transform_page(*shown, text, rows=edited, extra=extra)
+                text = json.dumps(chain_of(edited), indent=2, ensure_ascii=False)
             chain = parsed_transform(text, row)
         except DefinitionError as exc:
-            return self._transform_page(
-                request, project, number, task, leg_number, row_number, row, text, str(exc)
-            )
+            return self._transform_page(*shown, text, str(exc), edited)
         rows = list(leg.mappings)
         rows[row_number - 1] = row.model_copy(update={"transform": chain})
         changed = leg.model_copy(update={"mappings": rows})
