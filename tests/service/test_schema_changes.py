@@ -377,3 +377,13 @@ def test_schema_changes_are_stored_with_the_environment(env, more_envs):
     assert reopened.get("Project", 1)["Budget"] == "7"
     reopened.update("Project", [{"RecordId": 1, "Tier": "gold"}])
     assert reopened.get("Project", 1)["Tier"] == "Gold"
+
+
+def test_a_default_no_record_could_hold_is_refused(env):
+    project_entity(env)
+    with pytest.raises(SchemaChangeError, match=r"Project.Priority: default value"):
+        env.add_field("Project", field("Priority", "Integer", default="abc"))
+    env.add_field("Project", field("Priority", "Integer", default=3))
+    with pytest.raises(SchemaChangeError, match=r"Project.Priority: default value"):
+        env.change_field("Project", field("Priority", "Integer", default="high"))
+    assert env.create("Project", [{"Title": "A"}]).inserted == 1

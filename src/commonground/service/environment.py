@@ -353,6 +353,7 @@ class Environment:
             raise SchemaChangeError(
                 f"a required field cannot be added to standard entity {old.name}"
             )
+        _check_default(self.model, old, field)
         if old.standard:
             field = field.model_copy(update={"custom": True})
         new = _rebuild(old, fields=(*old.fields, field))
@@ -386,6 +387,7 @@ class Environment:
         if (current.is_compound or field.is_compound) and current.type is not field.type:
             raise SchemaChangeError(f"{old.name}.{field.name}: compound types cannot change type")
         field = field.model_copy(update={"name": current.name, "custom": current.custom})
+        _check_default(self.model, old, field)
         new = _rebuild(
             old, fields=tuple(field if f.name == current.name else f for f in old.fields)
         )
@@ -513,6 +515,16 @@ def _rebuild(entity: Entity, **changes: Any) -> Entity:
         return Entity.model_validate(data)
     except ValueError as exc:
         raise DefinitionError(f"{entity.name}: {exc}") from exc
+
+
+def _check_default(model: DataModel, entity: Entity, field: Field) -> None:
+    """A default every new record would get must be a value the field can hold."""
+    if field.default is None:
+        return
+    try:
+        canonical(model, field, field.default)
+    except ValueError as exc:
+        raise SchemaChangeError(f"{entity.name}.{field.name}: default value: {exc}") from exc
 
 
 def _has_rows(conn: Connection, db: Database, entity: Entity) -> bool:
