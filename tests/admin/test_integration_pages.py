@@ -318,6 +318,11 @@ def test_pages_work_without_javascript(browser: Browser, site: Site) -> None:
     assert "Running" not in finished(page)
     expect(page.get_by_text("Immediate, all data")).to_be_visible()
     shoot(page, "integration-execution-phone")
+    page.goto(f"{site.url}/admin/integration/projects/{PROJECT}/tasks/1/legs/1/rows/1/transform")
+    page.get_by_label("Source value 1").fill("a")
+    page.get_by_role("button", name="Add a row").click()
+    expect(page.get_by_label("Source value 1")).to_have_value("a")
+    expect(page.get_by_label("Source value 2")).to_have_value("")
     context.close()
 
 
