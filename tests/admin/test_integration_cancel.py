@@ -108,3 +108,5 @@ def test_a_running_run_is_cancelled_from_its_page(
         (copied,) = db.execute("SELECT count(*) FROM people").fetchone()
     db.close()
     assert 0 < copied < ROWS  # stopped part way
+    upserts = page.locator("dt", has_text="Upserts").locator("xpath=following-sibling::dd[1]")
+    expect(upserts).to_have_text(str(copied))  # the batches before the stop count

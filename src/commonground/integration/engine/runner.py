@@ -284,6 +284,8 @@ class ProjectRun:
         try:
             counts = runner.run()
         except RunCancelledError:
+            totals.upserts += runner.counts.upserts  # what the batches before the stop wrote
+            totals.errors += runner.counts.failed
             self.history.finish_step(step_id, RunStatus.CANCELLED, "cancelled on request")
             raise
         except CommonGroundError as exc:
