@@ -225,8 +225,10 @@ class TaskPages:
         """Why the filter does not parse against the task's source (None when it does)."""
         leg = task.legs[0]
         links = self.store.connection_set(project.connection_set)
-        source = described(self.integrator, links.connections[leg.source], leg.source_entity)
-        return filter_problem(source, text)
+        connection = links.connections.get(leg.source)
+        if connection is None:
+            return f"connection set {links.name} has no role {leg.source}"
+        return filter_problem(described(self.integrator, connection, leg.source_entity), text)
 
     async def save_filter(self, request: Request) -> Response:
         """Save the source filter if it parses against the source (empty for none)."""
