@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table, create_engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 TablesFactory = Callable[[str | None], MetaData]
 """Builds a database's tables in a schema (PostgreSQL) or the default one (SQLite)."""
@@ -44,6 +45,20 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+RACE_SIGNS = (
+    "already exists",
+    "duplicate column",
+    "pg_type_typname_nsp_index",  # PostgreSQL: two CREATE TABLEs of one name at once
+    "database is locked",  # SQLite: a new file's switch to WAL while another sets it up
+)
+
+
+def _raced(error: DBAPIError) -> bool:
+    """Whether set-up failed because another process created the same thing meanwhile."""
+    message = str(error.orig).lower()
+    return any(sign in message for sign in RACE_SIGNS)
+
+
 class InstallationDatabase:
     """An engine and its tables, created on first use: `file` in `home` on SQLite, or
     `schema` of the database at `database_url` on PostgreSQL."""
@@ -70,8 +85,21 @@ class InstallationDatabase:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self.schema = None
         self.metadata = tables(self.schema)
-        self.metadata.create_all(self.engine)
-        self._add_missing_columns()
+        self._set_up()
+
+    def _set_up(self) -> None:
+        """Create what is missing. API workers start together and may race to create the
+        same table; the loser finds it made and looks again (each lost race means one more
+        table exists, so as many attempts as tables always end)."""
+        attempts = len(self.metadata.sorted_tables) + 1
+        for attempt in range(attempts):
+            try:
+                self.metadata.create_all(self.engine)
+                self._add_missing_columns()
+                return
+            except DBAPIError as exc:
+                if attempt == attempts - 1 or not _raced(exc):
+                    raise
 
     def _add_missing_columns(self) -> None:
         inspector = inspect(self.engine)
