@@ -387,3 +387,16 @@ def test_a_default_no_record_could_hold_is_refused(env):
     with pytest.raises(SchemaChangeError, match=r"Project.Priority: default value"):
         env.change_field("Project", field("Priority", "Integer", default="high"))
     assert env.create("Project", [{"Title": "A"}]).inserted == 1
+
+
+def test_field_groups_are_chosen_from_the_entity_s_fields(env):
+    project_entity(env)
+    env.add_field("Project", field("Priority", "Integer"))
+    changed = env.set_field_group("Project", "DefaultList", ["priority", "Title"])
+    assert changed.field_groups["DefaultList"] == ("Priority", "Title")
+    assert env.model.entity("Project").field_groups["DefaultList"] == ("Priority", "Title")
+    with pytest.raises(DefinitionError, match="new groups cannot be created"):
+        env.set_field_group("Project", "Favourites", ["Title"])
+    with pytest.raises(NotFoundError):
+        env.set_field_group("Project", "DefaultCard", ["Nope"])
+    assert "DefaultList" not in env.set_field_group("Project", "DefaultList", []).field_groups

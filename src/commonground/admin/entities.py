@@ -32,7 +32,7 @@ from commonground.errors import (
     SchemaChangeError,
 )
 from commonground.model.datamodel import Relationship
-from commonground.model.entity import Entity
+from commonground.model.entity import DEFAULT_FIELD_GROUPS, Entity
 from commonground.model.field import Field
 from commonground.model.picklist import Picklist
 from commonground.model.types import FieldType, Storage, spec_of
@@ -47,6 +47,7 @@ KINDS = ("all", "standard", "custom")
 SchemaChange = Callable[[Environment, Entity, dict[str, str]], None]
 CREATABLE_TYPES = tuple(t for t in FieldType if spec_of(t).user_creatable)
 KEY_FIELD = "key_field:"  # a key form's checkbox per field: key_field:<Field>
+GROUP_FIELD = "group_field:"  # a field group form's checkbox per field: group_field:<Field>
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ class EntityPages:
             readable=access.allows(entity.name, Operation.READ),
             changeable=changeable_fields(entity),
             key_field=KEY_FIELD,
+            group_field=GROUP_FIELD,
+            groups=[(g, group_choices(entity, g)) for g in DEFAULT_FIELD_GROUPS],
             field_problem=at_field,
             error=error,
         )
@@ -227,6 +230,17 @@ class EntityPages:
 
         return await self._change(request, change, "Added the key.")
 
+    async def set_field_group(self, request: Request) -> Response:
+        """The fields of one field group, in the order ticked (none removes the group)."""
+        caller = caller_of(request)
+        group: str = request.path_params["group"]
+
+        def change(env: Environment, entity: Entity, form: dict[str, str]) -> None:
+            fields = [k.removeprefix(GROUP_FIELD) for k in form if k.startswith(GROUP_FIELD)]
+            env.set_field_group(entity.name, group, fields, caller)
+
+        return await self._change(request, change, f"Saved the field group {group}.")
+
     async def create_picklist(self, request: Request) -> Response:
         """A new custom picklist, its items one per line (stored as 0, 1, 2, ...)."""
         caller = caller_of(request)
@@ -237,6 +251,14 @@ class EntityPages:
             env.create_picklist(built(Picklist, data, "picklist"), caller)
 
         return await self._change(request, change, "Created the picklist.")
+
+
+def group_choices(entity: Entity, group: str) -> list[tuple[str, bool]]:
+    """A field group form's fields, (name, in the group): its members first, in their order,
+    then the entity's other fields."""
+    members = list(entity.field_groups.get(group, ()))
+    others = [f.name for f in entity.fields if f.name not in members]
+    return [(name, True) for name in members] + [(name, False) for name in others]
 
 
 def field_from(form: dict[str, str]) -> Field:
@@ -275,6 +297,7 @@ def entity_routes(environments: Environments) -> list[Route]:
         Route(f"{one}/fields/{{field}}", pages.change_field, methods=["POST"]),
         Route(f"{one}/delete", pages.drop_entity, methods=["POST"]),
         Route(f"{one}/keys", pages.add_key, methods=["POST"]),
+        Route(f"{one}/groups/{{group}}", pages.set_field_group, methods=["POST"]),
         Route(f"{one}/picklists", pages.create_picklist, methods=["POST"]),
         *record_list_routes(environments),
         *transfer_routes(environments),

@@ -473,6 +473,29 @@ class Environment:
         self._set_model(model)
         return new
 
+    def set_field_group(
+        self, entity_name: str, group: str, fields: Sequence[str], caller: Caller = SYSTEM
+    ) -> Entity:
+        """Choose the fields of one of an entity's field groups (DefaultList, DefaultCard,
+        ...), in order; no fields removes the group. Forms and lists lay records out by them."""
+        self.require(caller, Capability.SCHEMA)
+        old = self.model.entity(entity_name)
+        names = []
+        for name in fields:
+            field = old.field_or_none(name)
+            if field is None:
+                raise NotFoundError("Field", name, old.name)
+            names.append(field.name)
+        groups = {k: v for k, v in old.field_groups.items() if k != group}
+        if names:
+            groups[group] = tuple(names)
+        new = _rebuild(old, field_groups=groups)
+        with self.db.write() as conn:
+            self.db.bind_entity(new)
+            ddl.save_entity(self.db, conn, new)
+        self._set_model(self.model.with_entity(new))
+        return new
+
     def create_picklist(self, picklist: Picklist, caller: Caller = SYSTEM) -> Picklist:
         """Add a custom picklist; its name must be new."""
         self.require(caller, Capability.SCHEMA)
