@@ -55,6 +55,11 @@ def test_an_admin_creates_copies_and_restricts_environments(
             "link", name="Back up"
         ).click()
     assert download.value.suggested_filename == f"{ENV}.zip"
+    page.get_by_label("Backup file (.zip)").set_input_files(download.value.path())
+    page.get_by_label("Name (leave empty to keep the backup's)").fill("Restored")
+    page.get_by_role("button", name="Restore").click()
+    expect(page.get_by_role("status")).to_have_text("Restored environment Restored.")
+    expect(page.get_by_role("rowheader", name="Restored")).to_be_visible()
 
 
 def test_a_user_without_rights_sees_no_admin_actions(signed_in: Callable[[str], Page]) -> None:
