@@ -173,10 +173,7 @@ class SessionGuard:
         if not token:
             return None
         try:
-            claims = self.authenticator.claims_of(token)
-            return self.authenticator.cached_caller(claims) or await run_in_threadpool(
-                self.authenticator.look_up_caller, claims
-            )
+            return await self.authenticator.caller_of_token(token)
         except InvalidTokenError:
             return None
 

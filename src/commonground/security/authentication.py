@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
+
 from commonground.errors import TerminalError, TransientError
 from commonground.security.caller import Caller, CallerKind
 from commonground.security.directory import Directory
@@ -135,6 +137,16 @@ class Authenticator:
             expires = self.directory.clock() + self.cache_for
             self._cache[(claims.kind, claims.subject)] = (expires, identity)
         return _caller(claims, identity)
+
+    async def caller_of_token(self, token: str) -> Caller:
+        """The caller behind an access token, for a request on the event loop: from the
+        cache when the identity was looked up moments ago, else from the directory in the
+        thread pool (InvalidTokenError when the token is not good)."""
+        claims = self.claims_of(token)
+        cached = self.cached_caller(claims)
+        if cached is not None:
+            return cached
+        return await run_in_threadpool(self.look_up_caller, claims)
 
     def verify(self, token: str) -> Caller:
         """The caller behind an access token; InvalidTokenError when it is not good."""

@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
 from commonground.api.errors import error_body
 from commonground.security.authentication import Authenticator
 from commonground.security.caller import CALLER_KEY
@@ -51,10 +49,7 @@ class TokenGuard:
             await _unauthorized(send, "an access token is needed (Authorization: Bearer ...)")
             return
         try:
-            claims = self.authenticator.claims_of(token)
-            caller = self.authenticator.cached_caller(claims) or await run_in_threadpool(
-                self.authenticator.look_up_caller, claims
-            )
+            caller = await self.authenticator.caller_of_token(token)
         except InvalidTokenError as exc:
             await _unauthorized(send, str(exc), invalid=True)
             return

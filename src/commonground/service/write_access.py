@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from commonground.model.entity import CREATED_BY, MODIFIED_BY, Entity
-from commonground.security.access import Grant, policy_condition
+from commonground.security.access import Grant
 from commonground.security.permissions import Operation, Policy
 from commonground.service.codec import EntityCodec
 from commonground.service.context import WriteContext
@@ -70,17 +70,16 @@ class WriteAccess:
         if updates:
             grant = access.require(self.entity.name, Operation.UPDATE)
             if grant.policies is not None:
-                out += self._stored_outside(grant.policies, updates)
+                out += self._stored_outside(updates)
                 changed = [(p, values) for p, _, values in updates]
                 out += self._outside(grant, Operation.UPDATE, changed, inserting=False)
         return sorted(out, key=lambda d: d.position)
 
-    def _stored_outside(
-        self, policies: tuple[Policy, ...], updates: Sequence[tuple[int, int, Values]]
-    ) -> list[Denial]:
-        condition = policy_condition(policies[0], self.ctx.access.caller)
-        for policy in policies[1:]:
-            condition = condition | policy_condition(policy, self.ctx.access.caller)
+    def _stored_outside(self, updates: Sequence[tuple[int, int, Values]]) -> list[Denial]:
+        """Updates whose stored record the caller's update policies do not reach (asked with
+        the same condition a read would add)."""
+        condition = self.ctx.access.condition(self.entity.name, Operation.UPDATE)
+        assert condition is not None  # only asked when the grant carries policies
         ids = [rid for _, rid, _ in updates]
         admitted = self.ctx.reader.within(self.ctx.conn, self.entity.name, ids, condition)
         reason = "the record is outside the caller's update policy"
