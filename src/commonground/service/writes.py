@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from itertools import repeat
 from operator import itemgetter
 from typing import Any, cast
 
@@ -98,9 +99,12 @@ class Group:
     positions: list[int]
     columns: list[str]
     rows: list[tuple[Any, ...]]
+    values: list[list[Any]]  # the same data column by column, in `columns` order
     expected: list[int | None]
     given_ids: list[int | None]
     keys: list[tuple[Any, ...] | None] = field(default_factory=list)
+    # Columns every record of the group leaves empty: inserts need not bind them at all.
+    empty: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -164,7 +168,10 @@ class BatchWriter:
     ) -> WriteResult:
         """Apply the batch; see the module docstring."""
         with paused_gc():
-            return self._write(records, mode, key, skip_errors)
+            try:
+                return self._write(records, mode, key, skip_errors)
+            finally:
+                self.plan = Plan()  # freed before the collector runs again, not scanned by it
 
     def _write(
         self,
@@ -279,10 +286,11 @@ class BatchWriter:
                 if rid is None and p not in self.failed:
                     message = "a RecordId (or an alternate key) is needed to find the record"
                     self.fail(p, RECORD_ID, message, "MissingKey")
-        rows = (
-            list(zip(*(v for _, v in columns), strict=True)) if columns else [()] * len(positions)
-        )
-        return Group(positions, [c for c, _ in columns], rows, expected, given_ids)
+        names_given = [c for c, _ in columns]
+        values = [list(v) for _, v in columns]
+        rows = list(zip(*values, strict=True)) if columns else [()] * len(positions)
+        empty = frozenset(c for c, v in columns if v.count(None) == len(v))
+        return Group(positions, names_given, rows, values, expected, given_ids, empty=empty)
 
     def _system_int(self, position: int, value: Any, name: str) -> int | None:
         if value is None:
@@ -408,8 +416,12 @@ class BatchWriter:
         stored = list(map(existing.get, cast(list[tuple[Any, ...]], keys)))
         rows, positions, w = group.rows, group.positions, self.width
         found = [i for i in range(count) if stored[i] is not None]
-        for i in [i for i in range(count) if stored[i] is None]:
-            self._plan_new(plan, group, i, mode, match)
+        new = [i for i in range(count) if stored[i] is None]
+        if mode is WriteMode.UPSERT and match != [RECORD_ID]:
+            plan.inserts.extend(zip(repeat(group), new))
+        else:
+            for i in new:
+                self._plan_new(plan, group, i, mode, match)
         same = [compare(stored[i]) == rows[i] for i in found]
         for i, unchanged in zip(found, same, strict=True):
             row = stored[i]
@@ -462,8 +474,8 @@ class BatchWriter:
         else:
             rows = group.rows
             if len(indexes) == 1:
-                x = indexes[0]
-                bad = [i for i in members if rows[i][x] is None]
+                column = group.values[indexes[0]]
+                bad = [i for i in members if column[i] is None] if None in column else []
             else:
                 bad = [i for i in members if all(rows[i][x] is None for x in indexes)]
         for i in bad:
@@ -536,7 +548,8 @@ class BatchWriter:
 
     def _check_lookups(self, plan: Plan) -> None:
         written = self._written(plan)
-        given = {name for group, _, _ in written for name in group.columns}
+        groups = {id(group): group for group, _, _ in written}.values()
+        given = {name for group in groups for name in group.columns}
         for lookup in self.entity.lookups:
             if lookup.name not in given:
                 continue
@@ -612,39 +625,63 @@ class BatchWriter:
     def _insert(
         self, inserts: list[tuple[Group, int]], first_id: int, first_position: int, now: Any
     ) -> None:
-        by_group: dict[int, tuple[Group, list[tuple[int, int]]]] = {}
+        """One executemany per group, its rows zipped from whole columns in table order."""
+        by_group: dict[int, tuple[Group, list[int], list[int]]] = {}
         for n, (group, i) in enumerate(inserts):
-            by_group.setdefault(id(group), (group, []))[1].append((n, i))
+            _, numbers, members = by_group.setdefault(id(group), (group, [], []))
+            numbers.append(n)
+            members.append(i)
         user = self.ctx.user
-        for group, members in by_group.values():
-            extra = self._extra_insert_columns(group)
-            fill = self._fill_values(group, members, extra)
-            given = [*SYSTEM_COLUMNS, *group.columns, *(name for name, _ in extra)]
-            ordered = rows_store.column_order(self.table, given)
-            pick = itemgetter(*[given.index(c) for c in ordered])
-            given_rows = self._defaulted(group, members)
-            rows = [
-                _as_tuple(
-                    pick(
-                        (
-                            first_id + n,
-                            user,
-                            now,
-                            user,
-                            now,
-                            first_position + n,
-                            *given_rows[k],
-                            *fill[k],
-                        )
-                    )
-                )
-                for k, (n, i) in enumerate(members)
-            ]
+        for group, numbers, members in by_group.values():
+            count = len(members)
+            columns: dict[str, list[Any]] = {
+                RECORD_ID: [first_id + n for n in numbers],
+                CREATED_BY: [user] * count,
+                CREATED_ON: [now] * count,
+                MODIFIED_BY: [user] * count,
+                MODIFIED_ON: [now] * count,
+                VERSION: [first_position + n for n in numbers],
+            }
+            columns.update(self._given_columns(group, members))
+            columns.update(self._extra_columns(group, count))
+            ordered = rows_store.column_order(self.table, columns)
+            rows = list(zip(*(columns[c] for c in ordered), strict=True))
             rows_store.insert_rows(self.ctx.db, self.ctx.conn, self.table, ordered, rows)
 
-    def _defaulted(self, group: Group, members: list[tuple[int, int]]) -> list[tuple[Any, ...]]:
-        """The members' rows, with defaults and AutoNumbers where a given value is None."""
-        rows = [group.rows[i] for _, i in members]
+    def _given_columns(self, group: Group, members: list[int]) -> dict[str, list[Any]]:
+        """The members' given columns, defaults and AutoNumbers filled in where empty.
+
+        A column every record leaves empty (and nothing fills) is left out: it stays NULL
+        without binding a parameter per row, which is most of the cost of a sparse row.
+        """
+        whole = members == list(range(len(group.positions)))
+        fills = dict(self._default_fills(group))
+        out: dict[str, list[Any]] = {}
+        for index, (column, values) in enumerate(zip(group.columns, group.values, strict=True)):
+            field_ = fills.get(index)
+            if column in group.empty and field_ is None:
+                continue
+            picked = values if whole else [values[i] for i in members]
+            if field_ is not None and None in picked:
+                picked = self._filled(field_, picked)
+            out[column] = picked
+        return out
+
+    def _filled(self, field_: Field, values: list[Any]) -> list[Any]:
+        """A copy of a column with its empty values replaced by the default or AutoNumbers."""
+        empty = [n for n, value in enumerate(values) if value is None]
+        if field_.type is FieldType.AUTONUMBER:
+            reserved = self._given(field_.name)
+            new = autonumber_values(self.ctx, self.entity, field_, len(empty), reserved)
+        else:
+            new = [self.codec.canonical_param(field_.name, field_.default)] * len(empty)
+        filled = list(values)
+        for n, value in zip(empty, new, strict=True):
+            filled[n] = value
+        return filled
+
+    def _default_fills(self, group: Group) -> list[tuple[int, Field]]:
+        """The group's columns whose empty values an insert fills: defaults and AutoNumbers."""
         fills = []
         for index, column in enumerate(group.columns):
             field_ = self.entity.field_or_none(column)
@@ -652,37 +689,18 @@ class BatchWriter:
                 field_.default is not None or field_.type is FieldType.AUTONUMBER
             ):
                 fills.append((index, field_))
-        for index, field_ in fills:
-            empty = [n for n, row in enumerate(rows) if row[index] is None]
-            if not empty:
-                continue
-            if field_.type is FieldType.AUTONUMBER:
-                values = autonumber_values(
-                    self.ctx, self.entity, field_, len(empty), self._given(field_.name)
-                )
-            else:
-                values = [self.codec.canonical_param(field_.name, field_.default)] * len(empty)
-            for n, value in zip(empty, values, strict=True):
-                row = list(rows[n])
-                row[index] = value
-                rows[n] = tuple(row)
-        return rows
+        return fills
 
-    def _fill_values(
-        self, group: Group, members: list[tuple[int, int]], extra: list[tuple[str, Field]]
-    ) -> list[tuple[Any, ...]]:
-        columns = []
-        for _name, field_ in extra:
+    def _extra_columns(self, group: Group, count: int) -> dict[str, list[Any]]:
+        """Columns the group does not give that an insert fills: defaults and AutoNumbers."""
+        columns: dict[str, list[Any]] = {}
+        for name, field_ in self._extra_insert_columns(group):
             if field_.type is FieldType.AUTONUMBER:
                 reserved = self._given(field_.name)
-                columns.append(
-                    autonumber_values(self.ctx, self.entity, field_, len(members), reserved)
-                )
+                columns[name] = autonumber_values(self.ctx, self.entity, field_, count, reserved)
             else:
-                columns.append(
-                    [self.codec.canonical_param(field_.name, field_.default)] * len(members)
-                )
-        return list(zip(*columns, strict=True)) if columns else [()] * len(members)
+                columns[name] = [self.codec.canonical_param(field_.name, field_.default)] * count
+        return columns
 
     def _given(self, column: str) -> frozenset[Any]:
         """The values this batch writes explicitly into a column."""

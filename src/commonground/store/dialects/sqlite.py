@@ -8,6 +8,7 @@ driver parameters written by the fast paths use exactly the forms these column t
 from __future__ import annotations
 
 import re
+import sqlite3
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -36,6 +37,14 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from commonground.errors import AlreadyExistsError, NotFoundError
 from commonground.model.types import NUMBER_DIGITS, Storage
 from commonground.store.dialects.base import ParamConverter
+
+# The sqlite3 module binds int, float, str and bytes directly; any other value is first
+# looked up as an adaptation, which for None and bool fails through two attribute lookups
+# that raise and clear an exception. Registered adapters turn those into one dict hit: a
+# bulk insert of wide, sparse rows binds about a quarter faster. Both adapters return what
+# sqlite3 would have bound anyway (NULL; 0 or 1), so nothing else in the process changes.
+sqlite3.register_adapter(bool, int)
+sqlite3.register_adapter(type(None), lambda _: None)
 
 # SQLite keeps decimals as 64-bit floats: exact to 15 significant digits. Values that need
 # more are refused with a clear error instead of being silently rounded.
