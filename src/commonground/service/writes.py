@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from itertools import repeat
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import eq, itemgetter
 from typing import Any, cast
 
 from commonground.errors import ConflictError, ForbiddenError, RecordError, RecordValidationError
@@ -314,8 +314,15 @@ class BatchWriter:
                     position, missing[0], f"key field '{missing[0]}' is missing", "MissingKey"
                 )
             return [None] * len(group.positions)
-        pick = itemgetter(*[group.columns.index(c) for c in match])
-        keys: list[tuple[Any, ...] | None] = [_as_tuple(pick(row)) for row in group.rows]
+        indexes = [group.columns.index(c) for c in match]
+        keys: list[tuple[Any, ...] | None]
+        if len(indexes) == 1:  # 1-tuples of the key column, built in C
+            key_column = group.values[indexes[0]]
+            keys = list(zip(key_column))
+            if None not in key_column:
+                return keys
+        else:
+            keys = list(map(itemgetter(*indexes), group.rows))
         for i, key in enumerate(keys):
             if key is not None and None in key:
                 column = match[key.index(None)]
@@ -335,12 +342,17 @@ class BatchWriter:
             for group in groups:
                 group.keys = [None] * len(group.positions)
             return {}
-        wanted: set[tuple[Any, ...]] = set()
+        wanted: set[tuple[Any, ...] | None] = set()
         for group in groups:
             group.keys = self._key_values(group, match)
-            wanted.update(k for k in group.keys if k is not None)
+            wanted.update(group.keys)
+        wanted.discard(None)  # records without a key value
         rows = rows_store.fetch_by_values(
-            self.ctx.conn, self.table, match, list(wanted), self.fetched
+            self.ctx.conn,
+            self.table,
+            match,
+            cast(list[tuple[Any, ...]], list(wanted)),
+            self.fetched,
         )
         self.width = len(match)
         if self.width == 1:  # 1-tuples of the key column, built in C
@@ -422,14 +434,16 @@ class BatchWriter:
         else:
             for i in new:
                 self._plan_new(plan, group, i, mode, match)
-        same = [compare(stored[i]) == rows[i] for i in found]
-        for i, unchanged in zip(found, same, strict=True):
-            row = stored[i]
-            assert row is not None
-            if unchanged:
-                plan.unchanged[positions[i]] = (int(row[w]), int(row[w + 1]))
-            else:
-                plan.updates.append((group, i, int(row[w])))
+        found_rows = cast(list[tuple[Any, ...]], [stored[i] for i in found])
+        same = list(map(eq, map(compare, found_rows), map(rows.__getitem__, found)))
+        kept = list(compress(found, same))
+        ids_and_versions = map(itemgetter(w, w + 1), compress(found_rows, same))
+        plan.unchanged.update(zip(map(positions.__getitem__, kept), ids_and_versions, strict=True))
+        if len(kept) < len(found):
+            changed = zip(found, found_rows, same, strict=True)
+            plan.updates.extend(
+                (group, i, row[w]) for i, row, unchanged in changed if not unchanged
+            )
         return True
 
     def _plan_new(
@@ -582,11 +596,8 @@ class BatchWriter:
         versions: list[int | None] = [None] * size
         for position, (rid, version) in plan.unchanged.items():
             if position not in self.failed:
-                outcomes[position], record_ids[position], versions[position] = (
-                    Outcome.UNCHANGED,
-                    rid,
-                    version,
-                )
+                outcomes[position] = Outcome.UNCHANGED
+                record_ids[position], versions[position] = rid, version
         inserts = [(g, i) for g, i in plan.inserts if g.positions[i] not in self.failed]
         updates = [(g, i, r) for g, i, r in plan.updates if g.positions[i] not in self.failed]
         total = len(inserts) + len(updates)
