@@ -293,6 +293,40 @@ def test_every_input_position_is_written_or_failed_once(statuses: list[Any]) -> 
     assert len({c[0] for c in resolve.calls}) == len(resolve.calls)
 
 
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["SO", " ", None]),
+            st.sampled_from([0, 9]),
+            st.sampled_from([Decimal("1"), "abc"]),
+        ),
+        max_size=20,
+    )
+)
+def test_a_record_failing_several_fields_is_reported_once_for_the_first(
+    cases: list[tuple[str | None, int, Any]],
+) -> None:
+    """Fields are mapped column by column; a record still fails once, for the first field
+    in mapping order that rejects it, and the integration key is checked last."""
+    plan = compile_leg(ORDER, SOURCE, DESTINATION, ["ordernumber"])
+    records = [
+        order(f"SO-{i}" if number == "SO" else number, STATUS=status, TOTAL=total)  # type: ignore[arg-type]
+        for i, (number, status, total) in enumerate(cases)
+    ]
+    mapped = plan.apply(records)
+    expected = {}
+    for i, (number, status, total) in enumerate(cases):
+        if total == "abc":
+            expected[i] = "totalamount"
+        elif status == 9:
+            expected[i] = "statecode"
+        elif number != "SO":
+            expected[i] = "ordernumber"
+    assert {f.position: f.destination_field for f in mapped.failures} == expected
+    assert [f.position for f in mapped.failures] == sorted(expected)
+    assert mapped.positions == [i for i in range(len(cases)) if i not in expected]
+
+
 def test_compile_with_query_maps_the_query_columns() -> None:
     plan = compile_leg(
         leg(m("SALESORDERNUMBER", "ordernumber"), m("COUNTRY", "shipto_country")),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from itertools import compress
 from typing import Any
 
 from commonground.errors import DefinitionError
@@ -147,36 +148,59 @@ class LegPlan:
         return self._key
 
     def apply(self, records: Sequence[dict[str, Any]]) -> MappedBatch:
-        """Map one batch; failed records are left out and reported by input position."""
-        copies, steps, key, labels = self._copies, self._steps, self._key, self._labels
-        out_records: list[dict[str, Any]] = []
-        positions: list[int] = []
-        failures: list[MappingFailure] = []
-        for position, record in enumerate(records):
-            get = record.get
-            out = {d: get(s) for d, s in copies}  # type: ignore[arg-type]
-            step: tuple[str, str | None, Apply, int] | None = None
-            try:
-                for step in steps:
-                    out[step[0]] = step[2](get(step[1]))  # type: ignore[arg-type]
-            except ValueRejectedError as exc:
-                assert step is not None
-                source, destination = labels[step[3]]
-                failures.append(MappingFailure(position, source, destination, str(exc)))
-                continue
-            if key and not self._has_key(out, position, failures):
-                continue
-            out_records.append(out)
-            positions.append(position)
+        """Map one batch; failed records are left out and reported by input position.
+
+        The batch is mapped a destination field at a time (one pass over the batch per field,
+        the callable mapped over the whole column); only a column in which some value is
+        rejected is redone value by value, to find which records fail. A record is reported
+        once, for the first field (in mapping order) that rejects it.
+        """
+        names: list[str] = []
+        columns: list[list[Any]] = []
+        failed: dict[int, MappingFailure] = {}
+        for destination, source in self._copies:
+            names.append(destination)
+            columns.append(_column(records, source))
+        for destination, source, convert, label in self._steps:
+            names.append(destination)
+            columns.append(self._converted(_column(records, source), convert, label, failed))
+        for name in self._key:
+            column = columns[names.index(name)]
+            for position in _blank_positions(column):
+                if position not in failed:
+                    message = (
+                        f"{name} is empty: records without an integration key value are skipped"
+                    )
+                    failed[position] = MappingFailure(position, None, name, message)
+        rows = zip(*columns, strict=True) if columns else iter([()] * len(records))
+        if failed:
+            kept = [position not in failed for position in range(len(records))]
+            positions = list(compress(range(len(records)), kept))
+            rows = compress(rows, kept)
+        else:
+            positions = list(range(len(records)))
+        out_records = [dict(zip(names, row, strict=True)) for row in rows]
+        failures = [failed[position] for position in sorted(failed)]
         return MappedBatch(out_records, positions, failures, self._pending(out_records))
 
-    def _has_key(self, out: dict[str, Any], position: int, failures: list[MappingFailure]) -> bool:
-        for name in self._key:
-            if is_blank(out.get(name)):
-                message = f"{name} is empty: records without an integration key value are skipped"
-                failures.append(MappingFailure(position, None, name, message))
-                return False
-        return True
+    def _converted(
+        self, values: list[Any], convert: Apply, label: int, failed: dict[int, MappingFailure]
+    ) -> list[Any]:
+        """A column through its step; a value the step rejects fails its record."""
+        try:
+            return list(map(convert, values))
+        except ValueRejectedError:
+            pass
+        out: list[Any] = []
+        source, destination = self._labels[label]
+        for position, value in enumerate(values):
+            try:
+                out.append(convert(value))
+            except ValueRejectedError as exc:
+                out.append(None)
+                if position not in failed:
+                    failed[position] = MappingFailure(position, source, destination, str(exc))
+        return out
 
     def _pending(self, records: list[dict[str, Any]]) -> list[PendingLookup]:
         pending: list[PendingLookup] = []
@@ -357,6 +381,24 @@ def with_blank_source_as_none(mapping: FieldMapping) -> FieldMapping:
     if mapping.source is not None and not mapping.source.strip():
         return mapping.model_copy(update={"source": None})
     return mapping
+
+
+def _column(records: Sequence[dict[str, Any]], source: str | None) -> list[Any]:
+    """One source field's values across the batch (None where a record lacks it)."""
+    if source is None:
+        return [None] * len(records)
+    return [record.get(source) for record in records]
+
+
+def _blank_positions(values: list[Any]) -> list[int]:
+    """Positions of the values that are None or text of spaces only (see `is_blank`)."""
+    if None not in values and "" not in values and not any(map(_spaces, values)):
+        return []
+    return [position for position, value in enumerate(values) if is_blank(value)]
+
+
+def _spaces(value: Any) -> bool:
+    return type(value) is str and value[:1].isspace()
 
 
 def _key_values(value: Any) -> KeyValues:
