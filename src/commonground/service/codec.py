@@ -277,7 +277,13 @@ def _stored_numbers(values: Sequence[Any], scale: int, limit: int) -> Column | N
         found = iter(numbers)
         return [None if v is None else next(found) for v in values]
     decimals = [v for v in values if type(v) is Decimal]
-    if decimals and max(map(len, map(_digits, decimals))) > SQLITE_DIGITS:
+    # A decimal's text has at least as many characters as it has digits: short texts need
+    # no count (several times cheaper than as_tuple), longer ones are counted exactly.
+    if (
+        decimals
+        and max(map(len, map(str, decimals))) > SQLITE_DIGITS
+        and max(map(len, map(_digits, decimals))) > SQLITE_DIGITS
+    ):
         return None
     numbers = list(map(float, values))
     if not numbers:
