@@ -22,6 +22,7 @@ from commonground.errors import RecordError, RecordValidationError
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import VERSION, Entity
 from commonground.model.types import FieldType
+from commonground.odata.memo import PerDefinition
 from commonground.odata.naming import child_collections, lookup_value_property
 from commonground.odata.properties import collection_name
 from commonground.service.codec import Record
@@ -45,6 +46,8 @@ def version_of_etag(value: str) -> int | None:
 
 def json_value(value: Any, ieee754_compatible: bool = False) -> Any:
     """A Python value as a JSON value."""
+    if type(value) in JSON_NATIVE:
+        return value
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
@@ -58,6 +61,23 @@ def json_value(value: Any, ieee754_compatible: bool = False) -> Any:
     if isinstance(value, dict):
         return {k: json_value(v, ieee754_compatible) for k, v in value.items()}
     return value
+
+
+# Values of these exact types are JSON as they are: most of a record, so they skip the checks.
+JSON_NATIVE = frozenset({str, int, bool, float, type(None)})
+
+
+def _property_names(entity: Entity) -> dict[str, str]:
+    """Field name -> the OData property holding its value (`_<Lookup>_value` for lookups)."""
+    return {
+        field.name: lookup_value_property(field.name)
+        if field.type is FieldType.LOOKUP
+        else field.name
+        for field in entity.all_fields
+    }
+
+
+property_names: PerDefinition[Entity, dict[str, str]] = PerDefinition(_property_names)
 
 
 @dataclass(frozen=True)
@@ -74,16 +94,22 @@ class RecordEncoder:
         version = record.get(VERSION)
         if version is not None:
             out["@odata.etag"] = etag(int(version))
+        names = property_names(self.entity)
+        ieee754 = self.ieee754_compatible
         for name, value in record.items():
-            field = self.entity.field_or_none(name)
-            key = lookup_value_property(name) if field and field.type is FieldType.LOOKUP else name
-            out[key] = json_value(value, self.ieee754_compatible)
+            key = names.get(name) or self._property_name(name)
+            out[key] = value if type(value) in JSON_NATIVE else json_value(value, ieee754)
         for include, related in record.related.items():
             nav = include
             if self.entity.field_or_none(include) is None:
                 nav = collection_name(self.model, self.entity, include) or include
             out[nav] = self._encode_related(include, related)
         return out
+
+    def _property_name(self, name: str) -> str:
+        """The property of a record key not spelled as its field is (or of no field)."""
+        field = self.entity.field_or_none(name)
+        return lookup_value_property(name) if field and field.type is FieldType.LOOKUP else name
 
     def _encode_related(self, include: str, related: Any) -> Any:
         if related is None:
