@@ -95,3 +95,19 @@ def test_errors(standard, entity, text, message, position):
     assert message in caught.value.detail, str(caught.value)
     assert caught.value.position == position, str(caught.value)
     assert str(caught.value).startswith("key predicate: ")
+
+
+@pytest.mark.parametrize(
+    "digits", ["1", "5", "42", "007", "0", "123456789012345678", "9223372036854775807", "1" * 25]
+)
+def test_a_bare_record_id_reads_as_the_lexer_reads_it(standard, digits):
+    """`(123)` skips the lexer; spaces make the same key go through it, with the same result
+    or the same refusal."""
+    quick, lexed = f"({digits})", f"( {digits} )"
+    outcomes = []
+    for text in (quick, lexed):
+        try:
+            outcomes.append(key(standard, "Account", text))
+        except ODataQueryError as refused:
+            outcomes.append(refused.detail)
+    assert outcomes[0] == outcomes[1]

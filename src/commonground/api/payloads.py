@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from commonground.api.errors import ApiError
 
@@ -31,7 +33,25 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 def service_root(request: Request) -> str:
     """The absolute URL of the environment's service root, ending in '/'."""
     name = request.path_params["env"]
-    return str(request.base_url) + f"environments/{name}/api/data/v1/"
+    return base_url(request.scope) + f"environments/{name}/api/data/v1/"
+
+
+def base_url(scope: Scope) -> str:
+    """`request.base_url` as text, from the only parts of the request it depends on."""
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    server = scope.get("server")
+    return _base_url(scope.get("scheme", "http"), host, server and tuple(server), root)
+
+
+@lru_cache(maxsize=256)  # bounded: the Host header is the client's to choose
+def _base_url(scheme: str, host: bytes | None, server: Any, root: str) -> str:
+    """Starlette's own base URL (every link and context URL is built on it), once per host:
+    building it takes longer than the read of a record."""
+    headers = [] if host is None else [(b"host", host)]
+    scope = {"type": "http", "scheme": scheme, "server": server, "headers": headers}
+    scope |= {"path": "/", "root_path": root, "query_string": b""}
+    return str(Request(scope).base_url)
 
 
 def prefer(request: Request) -> dict[str, str]:

@@ -21,11 +21,15 @@ from commonground.odata.properties import MemberKind, Schema
 from commonground.query.expressions import Literal
 
 OPTION = "key predicate"
+MAX_PLAIN_DIGITS = 18  # always within Int64, like every RecordId the lexer accepts
 KEY_MEMBERS = (MemberKind.SCALAR, MemberKind.VALUE, MemberKind.LOOKUP)
 
 
 def parse_key(entity: Entity, model: DataModel, text: str) -> dict[str, Any]:
     """Field name -> value for the key predicate `text`, parentheses included."""
+    record_id = _plain_record_id(text)
+    if record_id is not None:
+        return {RECORD_ID: record_id}
     stream = TokenStream.of(text, OPTION)
     opening = stream.expect(Kind.OPEN, "'('")
     if stream.peek().kind is not Kind.NAME or stream.peek(1).kind is not Kind.EQUALS:
@@ -36,6 +40,16 @@ def parse_key(entity: Entity, model: DataModel, text: str) -> dict[str, Any]:
     stream.expect_end()
     _check_is_key(entity, key, opening.pos)
     return key
+
+
+def _plain_record_id(text: str) -> int | None:
+    """The RecordId of `(123)`, the most common key, read without the lexer; None for any
+    other text (leading zeros, signs, spaces, too many digits), which the lexer reads."""
+    digits = text[1:-1]
+    plain = text.startswith("(") and text.endswith(")") and digits.isascii()
+    if plain and digits.isdigit() and len(digits) <= MAX_PLAIN_DIGITS and digits[0] != "0":
+        return int(digits)
+    return None
 
 
 def _record_id(model: DataModel, stream: TokenStream) -> int:

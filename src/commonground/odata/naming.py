@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from commonground.model.datamodel import DataModel, Relationship
 from commonground.model.entity import Entity
+from commonground.odata.memo import PerDefinition
 
 NAMESPACE = "CommonGround"
 
@@ -60,8 +61,16 @@ def child_collections(model: DataModel, entity: Entity) -> list[Collection]:
 
 def entity_for_set(model: DataModel, name: str) -> Entity | None:
     """The entity whose entity set has this name (case-insensitive), or None."""
-    lowered = name.lower()
+    return _entities_by_set(model).get(name.lower())
+
+
+def _set_index(model: DataModel) -> dict[str, Entity]:
+    """Lower-cased entity set name -> entity (the first, should two plurals meet)."""
+    index: dict[str, Entity] = {}
     for entity in model.entities:
-        if entity_set_name(entity.name).lower() == lowered:
-            return entity
-    return None
+        index.setdefault(entity_set_name(entity.name).lower(), entity)
+    return index
+
+
+# Every request names its entity set: looked up in a model's index, built once per model.
+_entities_by_set: PerDefinition[DataModel, dict[str, Entity]] = PerDefinition(_set_index)
