@@ -77,12 +77,13 @@ def _representation(
     env = tx.env
     root = service_root(request)
     location = f"{root}{entity_set_name(entity.name)}({record_id})"
-    record = tx.get(entity.name, record_id)
+    asked = prefer(request).get("return")
+    minimal = asked == "minimal" or (asked != "representation" and not body_by_default)
+    record = _version_read(tx, entity, record_id) if minimal else tx.get(entity.name, record_id)
     headers = {"OData-EntityId": location, "ETag": etag(int(record[VERSION]))}
     if status == 201:
         headers["Location"] = location
-    asked = prefer(request).get("return")
-    if asked == "minimal" or (asked != "representation" and not body_by_default):
+    if minimal:
         if asked == "minimal":
             headers["Preference-Applied"] = "return=minimal"
         return Response(status_code=204, headers={**headers, "OData-Version": "4.0"})
@@ -158,11 +159,18 @@ def upsert(
         return _representation(request, t, entity, record_id, status)
 
 
+def _version_read(tx: Transaction, entity: Entity, record_id: int) -> Record:
+    """RecordId and VersionNumber of a record, read in the transaction as `tx.get` reads it
+    (the caller's read policies apply): all a write's checks and a body-less answer need."""
+    only = (RECORD_ID, VERSION)
+    return tx.env.reader.get(tx.ctx.conn, entity.name, record_id, tx.access, only)
+
+
 def _existing(env: Environment, tx: Transaction, resource: Resource) -> tuple[int, int] | None:
     assert resource.key is not None
     try:
         if list(resource.key) == [RECORD_ID]:
-            found = tx.get(resource.entity.name, int(resource.key[RECORD_ID]))
+            found = _version_read(tx, resource.entity, int(resource.key[RECORD_ID]))
         else:
             found = tx.get_by_key(resource.entity.name, resource.key)
     except NotFoundError:

@@ -57,7 +57,7 @@ class Reader:
         self.db = db
         self.model = model
         self.codecs = codecs
-        self._by_id: dict[str, tuple[Entity, Any, list[Field]]] = {}
+        self._by_id: dict[tuple[str, tuple[str, ...] | None], tuple[Entity, Any, list[Field]]] = {}
 
     def codec(self, entity: Entity) -> EntityCodec:
         """The codec of an entity, built on first use (an environment may be read first)."""
@@ -156,13 +156,27 @@ class Reader:
         return [reader.read(row) for row in conn.execute(statement)]
 
     def get(
-        self, conn: Connection, entity_name: str, record_id: int, access: Access = SYSTEM_ACCESS
+        self,
+        conn: Connection,
+        entity_name: str,
+        record_id: int,
+        access: Access = SYSTEM_ACCESS,
+        only: Sequence[str] | None = None,
     ) -> Record:
         """One record by RecordId; NotFoundError if there is none (or none the caller's read
-        policies reach: a record outside them is as good as absent)."""
+        policies reach: a record outside them is as good as absent).
+
+        `only` names the fields wanted (a write's checks and answers need just RecordId and
+        VersionNumber; decoding a wide row costs more than reading it); the fields the
+        caller's read policies look at are read as well, so they are checked as always.
+        """
         entity = self.model.entity(entity_name)
         grant = access.require(entity.name, READ)
-        statement, fields = self._get_statement(entity)
+        names = None
+        if only is not None:
+            policies = grant.policies or ()
+            names = tuple(dict.fromkeys([*only, *(p.field for p in policies)]))
+        statement, fields = self._get_statement(entity, names)
         row = conn.execute(statement, {"record_id": record_id}).first()
         if row is None:
             raise NotFoundError(f"{entity.name} record", str(record_id))
@@ -185,20 +199,26 @@ class Reader:
         picklist = self.model.picklist(field.picklist)
         return picklist.value_of(str(value)) in {picklist.value_of(v) for v in policy.values}
 
-    def _get_statement(self, entity: Entity) -> tuple[Any, list[Field]]:
-        """The SELECT of one record by RecordId, built once per entity definition.
+    def _get_statement(
+        self, entity: Entity, names: tuple[str, ...] | None = None
+    ) -> tuple[Any, list[Field]]:
+        """The SELECT of one record by RecordId (of all its fields, or of the named ones that
+        exist), built once per entity definition and list of names.
 
         Building a SELECT of a wide entity (and its cache key) costs more than running it;
         a point read is the hottest path of the API, so its statement is kept and reused.
         """
-        cached = self._by_id.get(entity.name)
+        cached = self._by_id.get((entity.name, names))
         if cached is not None and cached[0] is entity:
             return cached[1], cached[2]
         table = self.db.table(entity.name)
         fields = list(entity.all_fields)
+        if names is not None:
+            wanted = {name.lower() for name in names}
+            fields = [f for f in fields if f.name.lower() in wanted]
         columns = [table.c[c] for f in fields for c in f.column_names()]
         statement = select(*columns).where(table.c[RECORD_ID] == bindparam("record_id"))
-        self._by_id[entity.name] = (entity, statement, fields)
+        self._by_id[(entity.name, names)] = (entity, statement, fields)
         return statement, fields
 
     def get_by_key(
