@@ -9,6 +9,7 @@ back into records: picklists as item names, compound fields as dicts, instants i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -201,6 +202,28 @@ def _bool_path(to_param: Callable[[Any], Any] | None) -> FastPath:
     return flags
 
 
+def _column_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A pattern for a whole column: its values, each followed by a newline (see _all_match)."""
+    body = pattern.pattern.removeprefix("^").removesuffix("$")
+    return re.compile(f"(?:{body}\n)*")
+
+
+def _all_match(column_pattern: re.Pattern[str], values: list[str]) -> bool:
+    """Whether every value matches, checked by one regex run over the joined column.
+
+    One C-level scan instead of a call per value. The joins are the only newlines (a value
+    holding one is left to the per-value path), so each segment is exactly one value; False
+    also when a value matches only per value (its `$` before a final newline): the caller's
+    slow path then decides value by value.
+    """
+    if not values:
+        return True
+    joined = "\n".join(values) + "\n"
+    if joined.count("\n") != len(values):
+        return False
+    return column_pattern.fullmatch(joined) is not None
+
+
 def _text_path(field: Field) -> FastPath:
     limit = field.length or 0
     pattern = None
@@ -211,13 +234,15 @@ def _text_path(field: Field) -> FastPath:
     elif field.type is FieldType.PHONE:
         pattern = PHONE_PATTERN
 
+    column_pattern = _column_pattern(pattern) if pattern is not None else None
+
     def text(values: Sequence[Any]) -> Column | None:
         if not set(map(type, values)) <= TEXT_TYPES:
             return None
         present = list(filter(None, values))  # also drops "", which counts as no value
         if present and max(map(len, present)) > limit:
             return None
-        if pattern is not None and not all(map(pattern.match, present)):
+        if column_pattern is not None and not _all_match(column_pattern, present):
             return None
         return [v or None for v in values] if "" in values else list(values)
 
@@ -304,9 +329,13 @@ def _split_fast(names: list[str], values: Sequence[Any]) -> dict[str, list[Any]]
     if not set(map(type, values)) <= DICT_TYPES:
         return None
     mappings = [v or EMPTY for v in values] if None in values else values
-    if not set(chain.from_iterable(mappings)) <= set(names):
+    given = set(chain.from_iterable(mappings))
+    if not given <= set(names):
         return None
-    return {n: list(map(dict.get, mappings, repeat(n))) for n in names}
+    return {
+        n: list(map(dict.get, mappings, repeat(n))) if n in given else [None] * len(values)
+        for n in names
+    }
 
 
 class EntityCodec:
