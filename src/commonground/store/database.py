@@ -45,15 +45,28 @@ class Database:
         self.metadata = MetaData(schema=schema)
         self.system = system_tables(self.metadata)
         self._tables: dict[str, Table] = {}
+        self._unbound: dict[str, Entity] = {}
+        self._binding = threading.Lock()
         self._writers = threading.Lock()
 
     def bind_model(self, model: DataModel) -> None:
-        """Build table objects for every entity of the model (no DDL is issued)."""
-        for entity in model.entities:
-            self.bind_entity(entity)
+        """Know every entity of the model; each table object is built on first use.
+
+        Building the SQLAlchemy tables of a whole model costs about 60 ms, most of opening
+        an environment; a run or a request usually touches two or three of them.
+        """
+        with self._binding:
+            for entity in model.entities:
+                if entity.name.lower() not in self._tables:
+                    self._unbound[entity.name.lower()] = entity
 
     def bind_entity(self, entity: Entity) -> Table:
         """(Re)build the table object of one entity after its definition changed."""
+        with self._binding:
+            self._unbound.pop(entity.name.lower(), None)
+            return self._bind(entity)
+
+    def _bind(self, entity: Entity) -> Table:
         existing = self.metadata.tables.get(self._qualified(entity.name))
         if existing is not None:
             self.metadata.remove(existing)
@@ -63,16 +76,25 @@ class Database:
 
     def unbind_entity(self, name: str) -> None:
         """Forget the table object of a dropped entity."""
-        table = self._tables.pop(name.lower(), None)
-        if table is not None:
-            self.metadata.remove(table)
+        with self._binding:
+            self._unbound.pop(name.lower(), None)
+            table = self._tables.pop(name.lower(), None)
+            if table is not None:
+                self.metadata.remove(table)
 
     def table(self, entity: str) -> Table:
         """The table of an entity."""
         found = self._tables.get(entity.lower())
-        if found is None:
-            raise NotFoundError("Entity", entity)
-        return found
+        if found is not None:
+            return found
+        with self._binding:
+            found = self._tables.get(entity.lower())  # another thread may have built it
+            if found is not None:
+                return found
+            pending = self._unbound.pop(entity.lower(), None)
+            if pending is None:
+                raise NotFoundError("Entity", entity)
+            return self._bind(pending)
 
     def _qualified(self, name: str) -> str:
         return f"{self.schema}.{name}" if self.schema else name
