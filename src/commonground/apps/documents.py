@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from commonground.apps.operations import COMPANY, CURSOR
@@ -123,65 +124,87 @@ def confirm_orders(operations_url: str, every: int = 2) -> int:
 
 
 def raise_invoices(operations_url: str) -> int:
-    """An invoice for every confirmed order that has none yet, its lines from the order's."""
+    """An invoice for every confirmed order that has none yet, its lines from the order's.
+
+    The confirmed orders' lines are read in one pass, in order number order, and product
+    names come from one read of the products: the lines table's key starts with the company,
+    so a query per order would scan every line for every order.
+    """
     with _operations(operations_url) as db:
-        orders = db.execute(
-            f"SELECT * FROM {ORDER_HEADERS} h WHERE SalesOrderProcessingStatus = 'Confirmed' "
-            f"AND NOT EXISTS (SELECT 1 FROM {INVOICE_HEADERS} i "
-            "WHERE i.SalesOrderNumber = h.SalesOrderNumber)"
-        ).fetchall()
-        for order in orders:
-            number = order["SalesOrderNumber"]
-            invoice = "INV-" + number.removeprefix("ORD-")
-            lines = db.execute(
-                f"SELECT * FROM {ORDER_LINES} WHERE SalesOrderNumber = ?", (number,)
-            ).fetchall()
-            total = sum(
-                (
-                    Decimal(str(line["SalesPrice"] or 0))
-                    * Decimal(str(line["OrderedSalesQuantity"] or 0))
-                    for line in lines
-                ),
-                Decimal(0),
+        orders = {
+            order["SalesOrderNumber"]: order
+            for order in db.execute(
+                f"SELECT * FROM {ORDER_HEADERS} h WHERE SalesOrderProcessingStatus = 'Confirmed' "
+                f"AND NOT EXISTS (SELECT 1 FROM {INVOICE_HEADERS} i "
+                "WHERE i.SalesOrderNumber = h.SalesOrderNumber)"
             )
-            _insert(
-                db,
-                INVOICE_HEADERS,
-                {
-                    "InvoiceNumber": invoice,
-                    "InvoiceDate": "2026-11-24",
-                    "InvoiceCustomerAccountNumber": order["OrderingCustomerAccountNumber"],
-                    "InvoiceCustomerIsExternallyMaintained": 1,
-                    "SalesOrderNumber": number,
-                    "CurrencyCode": order["CurrencyCode"] or "USD",
-                    "TotalInvoiceAmount": float(total.quantize(Decimal("0.01"))),
-                },
+        }
+        names = {
+            number: str(name)
+            for number, name in db.execute(
+                "SELECT PRODUCTNUMBER, PRODUCTNAME FROM EcoResSellableReleasedProductEntity"
             )
-            for line in lines:
-                _insert(
-                    db,
-                    INVOICE_LINES,
-                    {
-                        "InvoiceNumber": invoice,
-                        "LineCreationSequenceNumber": line["LineCreationSequenceNumber"],
-                        "ProductNumber": line["ProductNumber"],
-                        "ProductName": _product_name(db, line["ProductNumber"]),
-                        "InvoicedQuantity": line["OrderedSalesQuantity"],
-                        "SalesUnitSymbol": line["SalesUnitSymbol"],
-                        "SalesPrice": line["SalesPrice"],
-                        "CurrencyCode": "USD",
-                        "InvoiceCustomerIsExternallyMaintained": 1,
-                    },
-                )
-        return len(orders)
+        }
+        lines = db.execute(
+            f"SELECT * FROM {ORDER_LINES} WHERE SalesOrderNumber IN (SELECT SalesOrderNumber "
+            f"FROM {ORDER_HEADERS} WHERE SalesOrderProcessingStatus = 'Confirmed') "
+            "ORDER BY SalesOrderNumber, LineCreationSequenceNumber"
+        )
+        invoiced = len(orders)
+        for number, group in groupby(lines, key=lambda line: line["SalesOrderNumber"]):
+            order = orders.pop(number, None)
+            if order is not None:
+                _invoice(db, order, list(group), names)
+        for order in orders.values():  # confirmed without lines
+            _invoice(db, order, [], names)
+        return invoiced
 
 
-def _product_name(db: sqlite3.Connection, number: str | None) -> str | None:
-    found = db.execute(
-        "SELECT PRODUCTNAME FROM EcoResSellableReleasedProductEntity WHERE PRODUCTNUMBER = ?",
-        (number,),
-    ).fetchone()
-    return None if found is None else str(found[0])
+def _invoice(
+    db: sqlite3.Connection,
+    order: sqlite3.Row,
+    lines: list[sqlite3.Row],
+    names: dict[str, str],
+) -> None:
+    """One order's invoice header and lines."""
+    number = order["SalesOrderNumber"]
+    invoice = "INV-" + number.removeprefix("ORD-")
+    total = sum(
+        (
+            Decimal(str(line["SalesPrice"] or 0)) * Decimal(str(line["OrderedSalesQuantity"] or 0))
+            for line in lines
+        ),
+        Decimal(0),
+    )
+    _insert(
+        db,
+        INVOICE_HEADERS,
+        {
+            "InvoiceNumber": invoice,
+            "InvoiceDate": "2026-11-24",
+            "InvoiceCustomerAccountNumber": order["OrderingCustomerAccountNumber"],
+            "InvoiceCustomerIsExternallyMaintained": 1,
+            "SalesOrderNumber": number,
+            "CurrencyCode": order["CurrencyCode"] or "USD",
+            "TotalInvoiceAmount": float(total.quantize(Decimal("0.01"))),
+        },
+    )
+    for line in lines:
+        _insert(
+            db,
+            INVOICE_LINES,
+            {
+                "InvoiceNumber": invoice,
+                "LineCreationSequenceNumber": line["LineCreationSequenceNumber"],
+                "ProductNumber": line["ProductNumber"],
+                "ProductName": names.get(line["ProductNumber"]),
+                "InvoicedQuantity": line["OrderedSalesQuantity"],
+                "SalesUnitSymbol": line["SalesUnitSymbol"],
+                "SalesPrice": line["SalesPrice"],
+                "CurrencyCode": "USD",
+                "InvoiceCustomerIsExternallyMaintained": 1,
+            },
+        )
 
 
 def reprice_products(operations_url: str, every: int) -> int:

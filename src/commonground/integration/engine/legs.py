@@ -1,16 +1,18 @@
 """One leg of one task: read the source in batches, map, resolve lookups, write, remember.
 
 Per batch, in this order: skip echoes (records whose stamp equals the one this integrator last
-wrote), run the advanced query, map, resolve lookups in the destination (one call per target
-entity), write in one destination transaction, then store the watermark, counts and record
-errors in one catalog transaction. Because the watermark is stored only after the destination
-committed, a crash at any point re-reads at most the batch in flight, and writing it again by
-integration key is idempotent: nothing is lost and nothing is written twice.
+wrote), run the advanced query, fetch the related keys the mapping reads from the source (these
+three in the read-ahead thread, overlapping with the batch before), map, resolve lookups in the
+destination (one call per target entity), write in one destination transaction, then store the
+watermark, counts and record errors in one catalog transaction. Because the watermark is stored
+only after the destination committed, a crash at any point re-reads at most the batch in flight,
+and writing it again by integration key is idempotent: nothing is lost and nothing is written
+twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +51,16 @@ class Side:
     def address(self) -> str:
         """`connection/entity`: where records come from or go to, for echo checks."""
         return f"{self.connection}/{self.entity.name}"
+
+
+@dataclass(frozen=True)
+class _SourceBatch:
+    """A batch as read, the records left to map (echoes and query applied), and how many
+    echoes were skipped."""
+
+    batch: Batch
+    records: list[dict[str, Any]]
+    echoes: int
 
 
 @dataclass(frozen=True)
@@ -107,22 +119,39 @@ class LegRunner:
             batch_size=job.batch_size,
             stamps=check_echoes,
         )
-        with Prefetch(lambda: job.source.connector.read(request)) as batches:
-            for batch in batches:
+        with Prefetch(lambda: self._prepared(request, check_echoes)) as batches:
+            for prepared in batches:
                 if not self.keep_going():
                     raise RunCancelledError
-                self._batch(batch, check_echoes)
+                self._batch(prepared)
         return self.counts
 
-    def _batch(self, batch: Batch, check_echoes: bool) -> None:
+    def _prepared(self, request: ReadRequest, check_echoes: bool) -> Iterator[_SourceBatch]:
+        """The source half of each batch: echoes skipped, the advanced query run, related
+        keys fetched. It runs in the read-ahead thread, so the source's lookups overlap with
+        the destination's writes of the batch before; closing it closes the source read."""
         job = self.job
+        batches = job.source.connector.read(request)
+        try:
+            for batch in batches:
+                records = batch.records
+                if check_echoes and batch.stamps is not None:
+                    records = self._without_echoes(records, batch.stamps)
+                echoes = len(batch.records) - len(records)
+                if job.query:
+                    records = run_advanced_query(job.query, records, job.task)
+                job.plan.fill_related(records, job.source.connector.fetch)
+                yield _SourceBatch(batch, records, echoes)
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+
+    def _batch(self, prepared: _SourceBatch) -> None:
+        job = self.job
+        batch, records = prepared.batch, prepared.records
         self.counts.read += len(batch.records)
-        records = batch.records
-        if check_echoes and batch.stamps is not None:
-            records = self._without_echoes(records, batch.stamps)
-        if job.query:
-            records = run_advanced_query(job.query, records, job.task)
-        job.plan.fill_related(records, job.source.connector.fetch)
+        self.counts.unchanged += prepared.echoes
         errors: list[FailedRecord] = []
         mapped = job.plan.apply(records)
         dest = job.destination
@@ -189,9 +218,7 @@ class LegRunner:
             source.key,
             job.destination.address,
         )
-        kept = [r for r, echo in zip(records, echoes, strict=True) if not echo]
-        self.counts.unchanged += len(records) - len(kept)
-        return kept
+        return [r for r, echo in zip(records, echoes, strict=True) if not echo]
 
     def _delete(self, deleted: list[dict[str, Any]], errors: list[FailedRecord]) -> None:
         job = self.job
