@@ -25,6 +25,7 @@ from commonground.api.limits import RequestBudget
 from commonground.api.metadata import metadata_routes
 from commonground.api.payloads import json_body, json_response, read_body, service_root
 from commonground.api.security import security_routes
+from commonground.api.write_turns import WriteTurns
 from commonground.errors import CommonGroundError
 from commonground.integration.integrator import Integrator
 from commonground.odata.csdl import csdl_xml
@@ -118,6 +119,7 @@ class Api:
     def __init__(self, environments: Environments, settings: ApiSettings) -> None:
         self.environments = environments
         self.settings = settings
+        self.write_turns = WriteTurns()
 
     async def _env(self, request: Request) -> Environment:
         """The environment of the request; opened in the thread pool only the first time."""
@@ -165,7 +167,10 @@ class Api:
             # An embedded read of a record or a small page takes well under a millisecond: a
             # hop to the thread pool and back costs more, and the GIL serialises both anyway.
             return dispatch.execute(request, env, target, body)
-        return await run_in_threadpool(dispatch.execute, request, env, target, body)
+        if request.method == "GET":
+            return await run_in_threadpool(dispatch.execute, request, env, target, body)
+        async with self.write_turns.turn(env.name):
+            return await run_in_threadpool(dispatch.execute, request, env, target, body)
 
     async def batch(self, request: Request) -> Response:
         """`$batch`: many requests in one, in the JSON or the multipart/mixed format."""
