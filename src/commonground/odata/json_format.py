@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -94,7 +95,7 @@ class RecordEncoder:
         version = record.get(VERSION)
         if version is not None:
             out["@odata.etag"] = etag(int(version))
-        names = property_names(self.entity)
+        names = self._names
         ieee754 = self.ieee754_compatible
         for name, value in record.items():
             key = names.get(name) or self._property_name(name)
@@ -105,6 +106,10 @@ class RecordEncoder:
                 nav = collection_name(self.model, self.entity, include) or include
             out[nav] = self._encode_related(include, related)
         return out
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        return property_names(self.entity)
 
     def _property_name(self, name: str) -> str:
         """The property of a record key not spelled as its field is (or of no field)."""
