@@ -173,11 +173,13 @@ class TokenStream:
 
     def peek(self, ahead: int = 0) -> Token:
         """The token `ahead` places after the current one (END past the end)."""
-        return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
+        at = self.index + ahead
+        tokens = self.tokens
+        return tokens[at] if at < len(tokens) else tokens[-1]  # the parsers' innermost call
 
     def advance(self) -> Token:
         """The current token; the cursor moves past it."""
-        token = self.peek()
+        token = self.tokens[self.index]  # never past END, which advancing does not pass
         if token.kind is not Kind.END:
             self.index += 1
         return token
