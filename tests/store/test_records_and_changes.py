@@ -8,6 +8,7 @@ from commonground.query import Query
 from commonground.store import records as rows_store
 from commonground.store.changes import changes_since, current_position
 from commonground.store.database import CHANGE_SEQUENCE
+from commonground.store.prepared import SMALL_IN
 from tests.fixtures.records import account, contact
 
 
@@ -141,6 +142,30 @@ def test_fetch_by_values_matches_single_and_multi_column_keys(env, monkeypatch):
     assert sorted(single) == [("ACC000002", "A1"), ("ACC000009", "A8")]
     assert sorted(multi) == [("A1", 1, 2), ("A2", 2, 3), ("A4", 1, 5), ("A5", 2, 6), ("A6", 0, 7)]
     assert existing == set(range(5, 11))
+
+
+def test_small_and_bulk_matching_find_the_same_rows(env):
+    """Up to SMALL_IN values use a statement prepared for their count; more use the bulk
+    path (an expanding IN list, in chunks). Both give the same rows."""
+    env.create("Account", [account(f"A{i}", EmployeeCount=i % 3) for i in range(40)])
+    table = env.db.table("Account")
+    pairs = [(f"A{i}", i % 3) for i in range(0, 40, 2)] + [("A1", 2), ("nobody", 0)]
+    with env.reading() as conn:
+        for count in (1, SMALL_IN, SMALL_IN + 1, len(pairs)):
+            wanted = pairs[:count]
+            multi = rows_store.fetch_by_values(
+                conn, table, ["FullName", "EmployeeCount"], wanted, ["RecordId"]
+            )
+            single = rows_store.fetch_by_values(
+                conn, table, ["FullName"], [(n,) for n, _ in wanted], ["EmployeeCount"]
+            )
+            expected = sorted(
+                (n, c) for n, c in wanted if n.startswith("A") and (n, c) != ("A1", 2)
+            )
+            assert sorted((n, c) for n, c, _ in multi) == expected
+            assert sorted(single) == sorted(
+                (n, int(n[1:]) % 3) for n, _ in wanted if n.startswith("A")
+            )
 
 
 def test_referencing_ids_finds_lookups_to_targets(env):

@@ -11,13 +11,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, MetaData, Table, insert, select, update
+from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from commonground.errors import NotFoundError, StoreError, StoreUnavailableError
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import Entity
 from commonground.store.dialects.base import StoreDialect
+from commonground.store.prepared import Prepared, prepare
 from commonground.store.tables import entity_table, system_tables
 
 CHANGE_SEQUENCE = "change"
@@ -48,6 +49,7 @@ class Database:
         self._unbound: dict[str, Entity] = {}
         self._binding = threading.Lock()
         self._writers = threading.Lock()
+        self._sequences: tuple[Prepared, Prepared] | None = None
 
     def bind_model(self, model: DataModel) -> None:
         """Know every entity of the model; each table object is built on first use.
@@ -128,18 +130,30 @@ class Database:
 
     def allocate(self, conn: Connection, sequence: str, count: int) -> int:
         """Reserve `count` consecutive numbers of a sequence; returns the first of them."""
-        table = self.system["sequences"]
-        statement = (
-            update(table)
-            .where(table.c.name == sequence)
-            .values(value=table.c.value + count)
-            .returning(table.c.value)
-        )
-        last = conn.execute(statement).scalar()
-        if last is None:
-            conn.execute(insert(table).values(name=sequence, value=count))
+        advance, start = self._sequence_statements(conn)
+        values = {"name": sequence, "count": count}
+        found = advance.rows(conn, values)
+        if found:
+            last = int(found[0][0])
+        else:
+            conn.exec_driver_sql(start.sql, start.params(values))
             last = count
-        return int(last) - count + 1
+        return last - count + 1
+
+    def _sequence_statements(self, conn: Connection) -> tuple[Prepared, Prepared]:
+        """The prepared UPDATE ... RETURNING that advances a sequence, and the INSERT that
+        starts one (every write allocates: compiling each time cost a third of a PATCH)."""
+        if self._sequences is None:
+            table = self.system["sequences"]
+            advance = (
+                update(table)
+                .where(table.c.name == bindparam("name"))
+                .values(value=table.c.value + bindparam("count"))
+                .returning(table.c.value)
+            )
+            start = insert(table).values(name=bindparam("name"), value=bindparam("count"))
+            self._sequences = (prepare(advance, conn.dialect), prepare(start, conn.dialect))
+        return self._sequences
 
     def current(self, conn: Connection, sequence: str) -> int:
         """The last number handed out by a sequence (0 if none)."""

@@ -8,14 +8,16 @@ writing it is one executemany (or COPY) per batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, tuple_
 from sqlalchemy import column as sql_column
 from sqlalchemy.sql.expression import ColumnClause
 
 from commonground.model.entity import RECORD_ID
 from commonground.store.database import Database
+from commonground.store.prepared import SMALL_IN, in_values, select_in, update_by_id
 
 # Parameters per statement stay well under SQLite's 32,766 and PostgreSQL's 65,535.
 MAX_PARAMS = 30_000
@@ -51,6 +53,9 @@ def fetch_by_values(
     """
     if not values:
         return []
+    if len(values) <= SMALL_IN:
+        small = select_in(table, tuple(match), tuple(fetch), len(values), conn.dialect)
+        return small.rows(conn, in_values(values))
     if len(match) == 1 and len(values) >= RANGE_MIN:
         ranged = _fetch_by_range(conn, table, match[0], values, fetch)
         if ranged is not None:
@@ -141,19 +146,14 @@ def update_rows(
     """Update rows: each row holds the `columns` values followed by the RecordId."""
     if not rows:
         return
-    statement = (
-        update(table)
-        .where(table.c[RECORD_ID] == bindparam("_rid"))
-        .values({c: bindparam(f"_p{i}") for i, c in enumerate(columns)})
-    )
-    compiled = statement.compile(dialect=conn.dialect)
+    prepared = update_by_id(table, tuple(columns), conn.dialect)
     names = [f"_p{i}" for i in range(len(columns))] + ["_rid"]
-    if compiled.positional:
-        order = [names.index(n) for n in compiled.positiontup or []]
-        params: list[Any] = [tuple(row[i] for i in order) for row in rows]
+    if prepared.order is not None:
+        pick = itemgetter(*[names.index(n) for n in prepared.order])
+        params: list[Any] = list(map(pick, rows))
     else:
         params = [dict(zip(names, row, strict=True)) for row in rows]
-    conn.exec_driver_sql(str(compiled), params)
+    conn.exec_driver_sql(prepared.sql, params)
 
 
 def delete_rows(conn: Connection, table: Table, record_ids: Sequence[int]) -> None:
