@@ -47,8 +47,14 @@ def version_of_etag(value: str) -> int | None:
 
 def json_value(value: Any, ieee754_compatible: bool = False) -> Any:
     """A Python value as a JSON value."""
-    if type(value) in JSON_NATIVE:
+    kind = type(value)
+    if kind in JSON_NATIVE:
         return value
+    if kind is dict:  # a compound field's parts: mostly native values
+        return {
+            k: v if type(v) in JSON_NATIVE else json_value(v, ieee754_compatible)
+            for k, v in value.items()
+        }
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
