@@ -153,7 +153,7 @@ class Entity(BaseModel):
         """The field with this name (case-insensitive), system fields included, or None."""
         return self._by_name.get(name.lower())
 
-    @property
+    @cached_property
     def lookups(self) -> tuple[Field, ...]:
         """The lookup fields, in declaration order."""
         return tuple(f for f in self.fields if f.type is FieldType.LOOKUP)
