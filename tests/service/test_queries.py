@@ -248,6 +248,16 @@ def test_text_and_date_functions(data, where, expected):
     assert names(data, where) == expected
 
 
+def test_case_functions_fold_every_letter_not_only_ascii(env):
+    """SQLite's own lower()/upper() fold ASCII letters only; the store folds like Python
+    (and PostgreSQL), so a filter on a lower-cased name finds accented names too."""
+    env.create("Account", [account("ÅSA Öberg Ärzte"), account("Ørsted")])
+    assert names(env, F.FullName.lower() == "åsa öberg ärzte") == ["ÅSA Öberg Ärzte"]
+    assert names(env, F.FullName.upper() == "ØRSTED") == ["Ørsted"]
+    empty = names(env, F.Description.lower() == None)  # noqa: E711
+    assert sorted(empty) == ["ÅSA Öberg Ärzte", "Ørsted"]
+
+
 @pytest.mark.parametrize(
     ("where", "expected"),
     [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
@@ -199,6 +199,20 @@ def _connect(dbapi_connection: Any, _record: Any) -> None:
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+    # SQLite's lower()/upper() fold ASCII letters only: tolower('Å') would stay 'Å'.
+    dbapi_connection.create_function("lower", 1, _folded(str.lower), deterministic=True)
+    dbapi_connection.create_function("upper", 1, _folded(str.upper), deterministic=True)
+
+
+def _folded(fold: Callable[[str], str]) -> Callable[[Any], Any]:
+    """A SQL case function over every Unicode letter; NULL stays NULL, as in SQLite's own."""
+
+    def apply(value: Any) -> Any:
+        if value is None:
+            return None
+        return fold(value if isinstance(value, str) else str(value))
+
+    return apply
 
 
 def _begin(conn: Connection) -> None:
