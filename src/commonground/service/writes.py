@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from itertools import compress, repeat
 from operator import eq, itemgetter
 from typing import Any, cast
@@ -94,17 +95,24 @@ class WriteResult:
 
 @dataclass
 class Group:
-    """Records of a batch that provide the same fields, encoded as driver rows."""
+    """Records of a batch that provide the same fields, encoded column by column."""
 
     positions: list[int]
     columns: list[str]
-    rows: list[tuple[Any, ...]]
-    values: list[list[Any]]  # the same data column by column, in `columns` order
+    values: list[list[Any]]  # one list per column, in `columns` order
     expected: list[int | None]
     given_ids: list[int | None]
     keys: list[tuple[Any, ...] | None] = field(default_factory=list)
     # Columns every record of the group leaves empty: inserts need not bind them at all.
     empty: frozenset[str] = frozenset()
+
+    @cached_property
+    def rows(self) -> list[tuple[Any, ...]]:
+        """The records as driver rows, for comparing with stored rows and for updates;
+        built only when needed (a batch of new records is inserted from its columns)."""
+        if not self.columns:
+            return [()] * len(self.positions)
+        return list(zip(*self.values, strict=True))
 
 
 @dataclass
@@ -288,9 +296,8 @@ class BatchWriter:
                     self.fail(p, RECORD_ID, message, "MissingKey")
         names_given = [c for c, _ in columns]
         values = [list(v) for _, v in columns]
-        rows = list(zip(*values, strict=True)) if columns else [()] * len(positions)
         empty = frozenset(c for c, v in columns if v.count(None) == len(v))
-        return Group(positions, names_given, rows, values, expected, given_ids, empty=empty)
+        return Group(positions, names_given, values, expected, given_ids, empty=empty)
 
     def _system_int(self, position: int, value: Any, name: str) -> int | None:
         if value is None:
