@@ -218,13 +218,16 @@ class Connector(Protocol):
         key: Sequence[str],
         mode: WriteMode,
         organization: str | None = None,
+        stamps: bool = True,
     ) -> WriteOutcome:
         """Write one batch in one transaction, matching existing records by `key`.
 
         An existing record whose given fields already hold the given values is UNCHANGED and
         not written (no change-tracking noise). Fields left out of a record are not touched.
         When the entity has an organization field, `organization` is written into it and
-        matching is within that organization.
+        matching is within that organization. `stamps` False says nobody needs the outcome's
+        stamps (no task reads the entity back), so a connector that reads the rows back to
+        stamp them may skip that and leave `WriteOutcome.stamps` None.
         """
         ...
 

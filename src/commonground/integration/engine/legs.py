@@ -184,7 +184,12 @@ class LegRunner:
             self.counts.unchanged += len(mapped.records) - len(previews)
         elif mapped.records:
             outcome = dest.connector.write(
-                dest.entity.name, mapped.records, dest.key, job.mode, dest.organization
+                dest.entity.name,
+                mapped.records,
+                dest.key,
+                job.mode,
+                dest.organization,
+                stamps=job.remember_stamps,
             )
             self.counts.add(outcome.statuses)
             for refused in outcome.failures:

@@ -40,7 +40,8 @@ class ReferencedRecordError(ConnectorError, TerminalError):
 class EnvironmentAccess(Protocol):
     """One environment's records, embedded or remote.
 
-    `id_chunk` is how many values one query may list (an HTTP query string is short).
+    `id_chunk` is how many values one query may list; queries that list values go through
+    `query_many`, so a remote access sends them in the body of one request, not in URLs.
     """
 
     id_chunk: int
@@ -54,6 +55,10 @@ class EnvironmentAccess(Protocol):
         """Records a query plan selects."""
         ...
 
+    def query_many(self, queries: Sequence[Query]) -> list[Record]:
+        """Records several query plans select, one after the other (remotely in one request)."""
+        ...
+
     def changes_since(self, entity: str, token: int, limit: int) -> ChangeSet:
         """Up to `limit` changes of one entity after a token."""
         ...
@@ -63,9 +68,15 @@ class EnvironmentAccess(Protocol):
         ...
 
     def write(
-        self, entity: str, records: Sequence[dict[str, Any]], mode: WriteMode, key: list[str]
+        self,
+        entity: str,
+        records: Sequence[dict[str, Any]],
+        mode: WriteMode,
+        key: list[str],
+        versions: bool = True,
     ) -> WriteResult:
-        """Write a batch; failing records are reported and skipped, versions are filled."""
+        """Write a batch; failing records are reported and skipped; versions are filled
+        (`versions` False: they may be left None, where they would cost a read back)."""
         ...
 
     def delete(self, entity: str, record_ids: Sequence[int]) -> int:

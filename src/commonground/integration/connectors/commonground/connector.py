@@ -133,18 +133,21 @@ class CommonGroundConnector:
         key: Sequence[str],
         mode: WriteMode,
         organization: str | None = None,
+        stamps: bool = True,
     ) -> WriteOutcome:
         """One batch in one transaction; failing records are reported, the rest commit."""
         definition = self._entity(entity)
         if not records:
             return WriteOutcome([], [], [])
         fields = self._fields(definition, key)
-        result = self.access.write(definition.name, records, SERVICE_MODES[mode], fields)
+        result = self.access.write(
+            definition.name, records, SERVICE_MODES[mode], fields, versions=stamps
+        )
         failures = [RecordFailure(e.index, e.field, e.message) for e in result.errors]
         return WriteOutcome(
             statuses=[STATUSES[o] for o in result.outcomes],
             failures=failures,
-            stamps=[None if v is None else str(v) for v in result.versions],
+            stamps=[None if v is None else str(v) for v in result.versions] if stamps else None,
         )
 
     def delete(

@@ -66,6 +66,10 @@ class EmbeddedAccess:
         with self._translated():
             return self._env.query(query, self._caller)
 
+    def query_many(self, queries: Sequence[Query]) -> list[Record]:
+        """Records several query plans select, one after the other."""
+        return [record for query in queries for record in self.query(query)]
+
     def changes_since(self, entity: str, token: int, limit: int) -> ChangeSet:
         """Up to `limit` changes of one entity after a token."""
         with self._translated():
@@ -77,9 +81,15 @@ class EmbeddedAccess:
             return self._env.current_token()
 
     def write(
-        self, entity: str, records: Sequence[dict[str, Any]], mode: WriteMode, key: list[str]
+        self,
+        entity: str,
+        records: Sequence[dict[str, Any]],
+        mode: WriteMode,
+        key: list[str],
+        versions: bool = True,
     ) -> WriteResult:
-        """One write transaction; failing records are skipped and reported."""
+        """One write transaction; failing records are skipped and reported (the versions
+        come with it, whatever `versions` says)."""
         with self._translated(), self._env.transaction(self._caller) as tx:
             return tx.write(entity, records, mode, key or None, skip_errors=True)
 

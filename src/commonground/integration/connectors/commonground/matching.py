@@ -1,7 +1,8 @@
 """Finding records by key values: exact, or with text compared case-insensitively.
 
 One query per chunk of key tuples (an IN list for a one-field key, a balanced OR of ANDs for
-a composite one, so neither the SQL nor an OData URL nests deeply), whatever the batch size.
+a composite one, so neither the SQL nor an OData filter nests deeply), whatever the batch size;
+the chunks' queries go to the access together (`query_many`: one request when remote).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from commonground.integration.connectors.commonground.access import EnvironmentAccess
 from commonground.model.entity import Entity
+from commonground.odata.filter_parser import MAX_CONNECTIVES
 from commonground.query.expressions import Call, Expr, Path
 from commonground.query.plan import Query
 from commonground.service.codec import Record
@@ -28,16 +30,21 @@ def records_by_key(
     values: Sequence[tuple[Any, ...]],
     select: Sequence[str],
     insensitive: bool = False,
+    where: Expr | None = None,
 ) -> list[Record]:
-    """The records whose key fields hold one of the tuples, with `fields` and `select` read."""
-    size = max(1, access.id_chunk // max(1, len(fields)))
+    """The records whose key fields hold one of the tuples, with `fields` and `select` read
+    (and, when given, that also match `where`)."""
+    size = access.id_chunk
+    if len(fields) > 1:  # a tuple costs len(fields) 'and'/'or', which filters have a cap on
+        size = min(size, MAX_CONNECTIVES) // len(fields)
     shown = tuple(dict.fromkeys((*fields, *select)))
-    found: list[Record] = []
+    queries = []
     for start in range(0, len(values), size):
-        chunk = values[start : start + size]
-        where = _condition(list(fields), chunk, insensitive)
-        found += access.query(Query(entity.name, select=shown, where=where))
-    return found
+        condition = _condition(list(fields), values[start : start + size], insensitive)
+        if where is not None:
+            condition = where & condition
+        queries.append(Query(entity.name, select=shown, where=condition))
+    return access.query_many(queries)
 
 
 def _condition(fields: list[str], values: Sequence[tuple[Any, ...]], insensitive: bool) -> Expr:

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from commonground.integration.connectors.commonground.access import EnvironmentAccess
+from commonground.integration.connectors.commonground.matching import records_by_key
 from commonground.integration.contracts import SchemaError
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import RECORD_ID, VERSION, Entity
 from commonground.model.types import FieldType
-from commonground.query.expressions import Path
-from commonground.query.plan import Query
 from commonground.service.codec import Record
 
 
@@ -83,13 +82,6 @@ def _related_values(
     access: EnvironmentAccess, related: RelatedField, records: Sequence[Record]
 ) -> dict[Any, Any]:
     ids = sorted({r[related.lookup] for r in records if r.get(related.lookup) is not None})
-    values: dict[Any, Any] = {}
-    for start in range(0, len(ids), access.id_chunk):
-        chunk = ids[start : start + access.id_chunk]
-        query = Query(
-            related.target,
-            select=(RECORD_ID, related.field),
-            where=Path((RECORD_ID,)).in_(chunk),
-        )
-        values.update((r[RECORD_ID], r.get(related.field)) for r in access.query(query))
-    return values
+    target = access.model.entity(related.target)
+    found = records_by_key(access, target, [RECORD_ID], [(i,) for i in ids], [related.field])
+    return {r[RECORD_ID]: r.get(related.field) for r in found}

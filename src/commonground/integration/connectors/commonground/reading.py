@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from commonground.integration.connectors.commonground.access import EnvironmentAccess
+from commonground.integration.connectors.commonground.matching import records_by_key
 from commonground.integration.connectors.commonground.projection import Projection, projection
 from commonground.integration.contracts import Batch, ConnectorError, FilterError, ReadRequest
 from commonground.model.entity import RECORD_ID, VERSION, Entity
@@ -110,12 +111,9 @@ def stamps(records: Sequence[Record]) -> list[str]:
 def _still_matching(
     access: EnvironmentAccess, entity: Entity, where: Expr, records: list[Record]
 ) -> list[Record]:
-    ids = [r[RECORD_ID] for r in records]
-    matching: set[Any] = set()
-    for start in range(0, len(ids), access.id_chunk):
-        chunk = Path((RECORD_ID,)).in_(ids[start : start + access.id_chunk])
-        query = Query(entity.name, select=(RECORD_ID,), where=where & chunk)
-        matching.update(r[RECORD_ID] for r in access.query(query))
+    ids = [(r[RECORD_ID],) for r in records]
+    found = records_by_key(access, entity, [RECORD_ID], ids, (), where=where)
+    matching = {r[RECORD_ID] for r in found}
     return [r for r in records if r[RECORD_ID] in matching]
 
 

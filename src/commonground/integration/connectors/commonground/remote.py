@@ -1,17 +1,19 @@
 """An environment served by `commonground serve`, through the remote SDK's HTTP backend.
 
 Reads reuse the SDK (`$filter` printed from the same query plans, next links followed, delta
-links for change tracking). A write batch goes to the bulk actions (CreateMultiple or
-UpsertMultiple), one per 1,000 records, in one `$batch` change set: one transaction. The API
-writes all of it or nothing and lists the failing targets, so those are reported and the
-change set is sent again without them; the versions written are then read back.
-"""
+links for change tracking); the queries that list key values or RecordIds go together as the
+GETs of one `$batch`, a round trip for all of them, with no URL length to keep under. A write
+batch goes to the bulk actions (CreateMultiple or UpsertMultiple), one per 1,000 records, in
+one `$batch` change set: one transaction. The API writes all of it or nothing and lists the
+failing targets, so those are reported and the change set is sent again without them; the
+versions written are then read back, when the caller needs them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -32,10 +34,9 @@ from commonground.integration.contracts import (
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import RECORD_ID, VERSION, Entity
 from commonground.odata.naming import entity_set_name
-from commonground.query.expressions import Path
 from commonground.query.plan import Order, Query
 from commonground.sdk.backend import DeleteOp
-from commonground.sdk.odata_text import literal_text
+from commonground.sdk.odata_text import Printer, literal_text
 from commonground.sdk.remote import RemoteBackend, remote_error
 from commonground.service.codec import Record
 from commonground.service.reads import ChangeSet
@@ -43,12 +44,13 @@ from commonground.service.writes import Outcome, WriteMode, WriteResult
 
 MAX_TARGETS = 1000  # per bulk action request (api/bulk.py)
 MAX_DELETES = 1000  # per $batch request (api/batch.py)
+MAX_REQUESTS = 1000  # per $batch (api/batch.py)
 
 
 class RemoteAccess:
     """Reads and writes over the OData API of one environment."""
 
-    id_chunk = 100  # values per query: a query string has to stay short
+    id_chunk = 1000  # values per query: such queries go in a $batch body, not in a URL
 
     def __init__(self, settings: CommonGroundSettings) -> None:
         assert settings.url is not None
@@ -95,6 +97,51 @@ class RemoteAccess:
         with self._translated():
             return self._backend.query(query)
 
+    def query_many(self, queries: Sequence[Query]) -> list[Record]:
+        """Records several query plans select: their GETs go in one `$batch` (per 1,000), so
+        a long filter travels in the request body; further pages follow next links."""
+        found: list[Record] = []
+        for start in range(0, len(queries), MAX_REQUESTS):
+            chunk = queries[start : start + MAX_REQUESTS]
+            requests = [
+                {"id": str(number), "method": "GET", "url": self._query_url(query)}
+                for number, query in enumerate(chunk)
+            ]
+            with self._translated():
+                answers = self._batch(requests)
+                for query, answer in zip(chunk, answers, strict=True):
+                    if answer["status"] >= 400:
+                        raise remote_error(answer["status"], answer.get("body") or {})
+                    found += self._pages(self.model.entity(query.entity), answer["body"])
+        return found
+
+    def _query_url(self, query: Query) -> str:
+        """A query plan as a URL relative to the service root."""
+        entity = self.model.entity(query.entity)
+        options = Printer(self.model, entity).options(query)
+        return f"{entity_set_name(entity.name)}?{urlencode(options, quote_via=quote)}"
+
+    def _batch(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The answers to one `$batch` of requests, in their order."""
+        response = self._http.post(f"{self._backend.root}$batch", json={"requests": requests})
+        if response.status_code >= 400:
+            raise remote_error(response.status_code, response.json())
+        answers: list[dict[str, Any]] = response.json()["responses"]
+        return sorted(answers, key=lambda a: int(a["id"]))
+
+    def _pages(self, entity: Entity, page: dict[str, Any]) -> list[Record]:
+        """The records of a page and of the pages its next links lead to."""
+        records = [self._backend.decode(entity, item) for item in page["value"]]
+        link = page.get("@odata.nextLink")
+        while link:
+            response = self._http.get(link, headers={"Accept": "application/json"})
+            if response.status_code >= 400:
+                raise remote_error(response.status_code, response.json())
+            page = response.json()
+            records += [self._backend.decode(entity, item) for item in page["value"]]
+            link = page.get("@odata.nextLink")
+        return records
+
     def changes_since(self, entity: str, token: int, limit: int) -> ChangeSet:
         """One page of changes, through the delta link of the entity set."""
         with self._translated():
@@ -111,7 +158,12 @@ class RemoteAccess:
         return int(newest[0][VERSION]) if newest else 0
 
     def write(
-        self, entity: str, records: Sequence[dict[str, Any]], mode: WriteMode, key: list[str]
+        self,
+        entity: str,
+        records: Sequence[dict[str, Any]],
+        mode: WriteMode,
+        key: list[str],
+        versions: bool = True,
     ) -> WriteResult:
         """Bulk actions per 1,000 records; failing targets are reported and left out."""
         definition = self.model.entity(entity)
@@ -122,7 +174,8 @@ class RemoteAccess:
             positions = self._existing(definition, records, key or _primary(definition), result)
         chunks = [positions[i : i + MAX_TARGETS] for i in range(0, len(positions), MAX_TARGETS)]
         self._send(definition, records, chunks, mode, key, result)
-        result.versions = self._versions(definition, result.record_ids)
+        if versions:
+            result.versions = self._versions(definition, result.record_ids)
         result.errors.sort(key=lambda e: e.index)
         return result
 
@@ -177,12 +230,7 @@ class RemoteAccess:
                 for number, chunk in enumerate(chunks)
             ]
             with self._translated():
-                response = self._http.post(
-                    f"{self._backend.root}$batch", json={"requests": requests}
-                )
-                answers = response.json()["responses"] if response.status_code < 400 else None
-                if answers is None:
-                    raise remote_error(response.status_code, response.json())
+                answers = self._batch(requests)
             refused = next((a for a in answers if a["status"] >= 400), None)
             if refused is None:
                 for chunk, answer in zip(chunks, answers, strict=True):
@@ -209,12 +257,9 @@ class RemoteAccess:
         return target
 
     def _versions(self, entity: Entity, ids: Sequence[int | None]) -> list[int | None]:
-        wanted = sorted({i for i in ids if i is not None})
-        versions: dict[int, int] = {}
-        for start in range(0, len(wanted), self.id_chunk):
-            chunk = Path((RECORD_ID,)).in_(wanted[start : start + self.id_chunk])
-            query = Query(entity.name, select=(RECORD_ID, VERSION), where=chunk)
-            versions.update((r[RECORD_ID], r[VERSION]) for r in self.query(query))
+        wanted = [(i,) for i in sorted({i for i in ids if i is not None})]
+        found = records_by_key(self, entity, [RECORD_ID], wanted, (VERSION,))
+        versions = {r[RECORD_ID]: r[VERSION] for r in found}
         return [None if i is None else versions.get(i) for i in ids]
 
     def delete(self, entity: str, record_ids: Sequence[int]) -> int:

@@ -151,6 +151,7 @@ class FilesConnector:
         key: Sequence[str],
         mode: WriteMode,
         organization: str | None = None,
+        stamps: bool = True,
     ) -> WriteOutcome:
         """Upsert (or insert, or update) a batch by key; a new entity gets a new file."""
         path = self._path(entity)

@@ -128,6 +128,7 @@ class ODataConnector:
         key: Sequence[str],
         mode: WriteMode,
         organization: str | None = None,
+        stamps: bool = True,
     ) -> WriteOutcome:
         """Upsert a batch by key in one change set (see writing.py)."""
         return SetWriter(self.http, self._set(entity), self._set).write(records, key, mode)

@@ -58,12 +58,13 @@ class SqlConnector:
         key: Sequence[str],
         mode: WriteMode,
         organization: str | None = None,
+        stamps: bool = True,
     ) -> WriteOutcome:
         """Write one batch in one transaction (see `writing`)."""
         with self.database.errors(), self.database.engine.begin() as conn:
             spec = self.catalog.describe(conn, entity)
             writer = BatchWriter(self.database, conn, spec, key, organization)
-            return writer.write(records, mode)
+            return writer.write(records, mode, stamps)
 
     def delete(
         self,

@@ -80,8 +80,11 @@ class BatchWriter:
         self.failures: list[RecordFailure] = []
         self._columns: dict[str, ColumnValues | None] = {}  # field name as given -> column
 
-    def write(self, records: Sequence[dict[str, Any]], mode: WriteMode) -> WriteOutcome:
-        """Write the records; one status per record, failures and stamps."""
+    def write(
+        self, records: Sequence[dict[str, Any]], mode: WriteMode, stamped: bool = True
+    ) -> WriteOutcome:
+        """Write the records; one status per record, failures, and (when `stamped`) stamps:
+        those need the rows written read back, as the database completed them."""
         statuses = [RecordStatus.FAILED] * len(records)
         stamps: list[str | None] = [None] * len(records)
         prepared = self._prepare(records)
@@ -103,17 +106,20 @@ class BatchWriter:
                 updates.append(record)
             else:
                 statuses[record.position] = RecordStatus.UNCHANGED
-                stamps[record.position] = fingerprint(stored)
+                stamps[record.position] = fingerprint(stored) if stamped else None
         written = self._apply(inserts, updates)
+        for record in written:
+            updated = bool(record.changes)
+            statuses[record.position] = RecordStatus.UPDATED if updated else RecordStatus.INSERTED
+        failures = sorted(self.failures, key=lambda f: f.position)
+        if not stamped:
+            return WriteOutcome(statuses, failures, None)
         after = full_rows(
             self.conn, self.spec, self.key, [r.stored_key for r in written], self.scope
         )
         for record in written:
-            updated = bool(record.changes)
-            statuses[record.position] = RecordStatus.UPDATED if updated else RecordStatus.INSERTED
             row = after.get(record.key)  # absent only if the database rewrote the key itself
             stamps[record.position] = fingerprint(row) if row is not None else None
-        failures = sorted(self.failures, key=lambda f: f.position)
         return WriteOutcome(statuses, failures, stamps)
 
     def _fail(self, position: int, field: str | None, message: str) -> None:
