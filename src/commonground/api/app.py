@@ -2,7 +2,8 @@
 
 Entity sets are defined at run time by each environment's model, so one catch-all route per
 service root parses the resource path itself. Service calls block on the database, so they
-run in Starlette's thread pool; reading the body and answering stay on the event loop.
+run in Starlette's thread pool (writes of one environment after taking their turn on the event
+loop, see write_turns); reading the body and answering stay on the event loop.
 """
 
 from __future__ import annotations
