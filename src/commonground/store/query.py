@@ -178,8 +178,15 @@ def compile_expr(scope: Scope, expr: Expr, hint: Field | None = None) -> Any:
     if isinstance(expr, In):
         field_hint = _field_of(scope, expr.operand)
         operand = compile_expr(scope, expr.operand)
-        values = [compile_expr(scope, v, field_hint) for v in expr.values]
-        return operand.in_(values) if values else false()
+        if not expr.values:
+            return false()
+        literals = [v for v in expr.values if isinstance(v, Literal)]
+        if field_hint is not None and len(literals) == len(expr.values):
+            # Plain values become one expanding parameter typed by the column: the statement
+            # compiles (and is cached) once whatever the list's length, instead of once per
+            # list with a bound literal per value (resolving 5,000 keys compiled for 50 ms).
+            return operand.in_([_coerced(scope, v.value, field_hint) for v in literals])
+        return operand.in_([compile_expr(scope, v, field_hint) for v in expr.values])
     if isinstance(expr, Call):
         return _call(scope, expr)
     if isinstance(expr, Lambda):
@@ -195,23 +202,32 @@ def _literal(scope: Scope, value: Any, hint: Field | None) -> Any:
     if value is None:
         return null()
     if hint is not None and scope.coerce is not None:
-        try:
-            value = scope.coerce(hint, value)
-        except ValueError as exc:
-            raise QueryError(f"{hint.name}: {exc}") from None
+        value = _coerced(scope, value, hint)
         if hint.storage in (Storage.PICKLIST, Storage.LOOKUP):
             return literal(value)
+        return literal(value, type_=_column_type(scope, hint))
+    if isinstance(value, Decimal):
+        # An arithmetic operand: exact where the driver takes decimals, a float on SQLite.
+        return literal(value) if scope.db.dialect.name != "sqlite" else literal(float(value))
+    return literal(value)
+
+
+def _coerced(scope: Scope, value: Any, hint: Field) -> Any:
+    """A literal compared with a field, as the field stores it (QueryError when it cannot be)."""
+    if value is None or scope.coerce is None:
+        return value
+    try:
+        value = scope.coerce(hint, value)
+    except ValueError as exc:
+        raise QueryError(f"{hint.name}: {exc}") from None
+    if hint.storage not in (Storage.PICKLIST, Storage.LOOKUP):
         convert = scope.db.dialect.param_converter(hint.storage)
         if convert is not None:
             try:
                 convert(value)  # refuse here what the column type would refuse at bind time
             except ValueError as exc:
                 raise QueryError(f"{hint.name}: {exc}") from None
-        return literal(value, type_=_column_type(scope, hint))
-    if isinstance(value, Decimal):
-        # An arithmetic operand: exact where the driver takes decimals, a float on SQLite.
-        return literal(value) if scope.db.dialect.name != "sqlite" else literal(float(value))
-    return literal(value)
+    return value
 
 
 def _column_type(scope: Scope, hint: Field) -> Any:
