@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, select, tuple_
+from sqlalchemy import Connection, Row, and_, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from commonground.integration.connectors.sql.discovery import TableSpec
@@ -40,10 +40,16 @@ def read_form(key: Sequence[ColumnValues], stored: Sequence[Any]) -> tuple[Any, 
 def key_in(
     key: Sequence[ColumnElement[Any]], stored: Sequence[tuple[Any, ...]]
 ) -> ColumnElement[bool]:
-    """`key IN (...)`: a plain IN for one column, a tuple IN for several."""
+    """`key IN (...)`: a plain IN for one column, a tuple IN for several.
+
+    A tuple IN comes with a plain IN on the first column: SQLite uses no index for a tuple
+    IN, so without it every query would scan the table (work growing with the table, for
+    every chunk); with it, the primary key's index is searched by the first column.
+    """
     if len(key) == 1:
         return key[0].in_([values[0] for values in stored])
-    return tuple_(*key).in_(stored)
+    firsts = list(dict.fromkeys(values[0] for values in stored))
+    return and_(key[0].in_(firsts), tuple_(*key).in_(stored))
 
 
 def full_rows(
