@@ -10,7 +10,7 @@ back into records: picklists as item names, compound fields as dicts, instants i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -438,6 +438,45 @@ class EntityCodec:
                 record[field.name] = self._decode_value(field.name, row[position])
                 position += 1
         return record
+
+    def decode_rows(self, fields: Sequence[Field], rows: Iterable[Sequence[Any]]) -> list[Record]:
+        """Records from stored rows (as `decode`), converted a column at a time.
+
+        A column holding no date-times or floats is taken as it is, checked by one pass
+        over its types; only picklists and columns that need it are converted value by value.
+        """
+        table = list(rows)
+        if not table:
+            return []
+        columns = list(zip(*table, strict=True))
+        names: list[str] = []
+        values: list[Sequence[Any]] = []
+        position = 0
+        for field in fields:
+            names.append(field.name)
+            if not field.is_compound:
+                values.append(self._decode_column(field.name, columns[position]))
+                position += 1
+                continue
+            parts = []
+            for part in field.parts:
+                column = f"{field.name}_{part.name}"
+                parts.append(self._decode_column(column, columns[position]))
+                position += 1
+            part_names = [p.name for p in field.parts]
+            values.append(
+                [dict(zip(part_names, row, strict=True)) for row in zip(*parts, strict=True)]
+            )
+        return [Record(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+    def _decode_column(self, column: str, values: Sequence[Any]) -> Sequence[Any]:
+        names = self._picklist_names.get(column)
+        if names is not None:
+            get = names.get
+            return [None if v is None else get(v, v) for v in values]
+        if any(issubclass(kind, datetime | float) for kind in set(map(type, values))):
+            return [self._decode_value(column, v) for v in values]
+        return values
 
     def _decode_value(self, column: str, value: Any) -> Any:
         if value is None:

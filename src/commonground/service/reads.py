@@ -78,7 +78,7 @@ class Reader:
         query = self.secured(entity, query, access)
         statement, fields = compile_query(self.db, self.model, query, self.coerce)
         codec = self.codec(entity)
-        records = [codec.decode(fields, row) for row in conn.execute(statement)]
+        records = codec.decode_rows(fields, conn.execute(statement))
         for include in query.include:
             self._include(conn, entity, records, include, access)
         return records
@@ -316,7 +316,7 @@ class Reader:
         raw = changes_since(self.db, conn, entity.name, since, limit)
         codec = self.codec(entity)
         fields = list(entity.all_fields)
-        changed = [codec.decode(fields, row) for row in raw.rows]
+        changed = codec.decode_rows(fields, raw.rows)
         if condition is not None:
             admitted = self.within(conn, entity.name, [r[RECORD_ID] for r in changed], condition)
             changed = [r for r in changed if r[RECORD_ID] in admitted]
