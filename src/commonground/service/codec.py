@@ -48,13 +48,22 @@ ColumnErrors = list[tuple[int, str, str]]  # (position in batch, field label, me
 
 
 class Record(dict[str, Any]):
-    """A record as the service returns it: field name -> value, plus related records."""
+    """A record as the service returns it: field name -> value, plus related records.
 
-    related: dict[str, Any]
+    `related` is made on first use, so a record is built by dict's own constructor: reads
+    build tens of thousands of them, and most never get related records.
+    """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.related = {}
+    __slots__ = ("_related",)
+
+    @property
+    def related(self) -> dict[str, Any]:
+        """Expanded lookups and included children, by navigation name."""
+        try:
+            return self._related
+        except AttributeError:
+            self._related: dict[str, Any] = {}
+            return self._related
 
 
 def canonical(model: DataModel, field: Field, value: Any) -> Any:
