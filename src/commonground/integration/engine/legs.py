@@ -4,11 +4,11 @@ Per batch, in this order: skip echoes (records whose stamp equals the one this i
 wrote), run the advanced query, fetch the related keys the mapping reads from the source (these
 three in the read-ahead thread, overlapping with the batch before), map, resolve lookups in the
 destination (one call per target entity), write in one destination transaction, then store the
-watermark, counts and record errors in one catalog transaction. Because the watermark is stored
-only after the destination committed, a crash at any point re-reads at most the batch in flight,
+watermark, counts and record errors in one catalog transaction. Lookups in either system
+remember what earlier batches of the leg found (memo.py). Because the watermark is stored only
+after the destination committed, a crash at any point re-reads at most the batch in flight,
 and writing it again by integration key is idempotent: nothing is lost and nothing is written
-twice.
-"""
+twice."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from commonground.integration.contracts import (
     RecordStatus,
     WriteMode,
 )
+from commonground.integration.engine.memo import LookupMemo
 from commonground.integration.engine.prefetch import Prefetch
 from commonground.integration.engine.preview import preview_batch
 from commonground.integration.engine.progress import ProgressListener, StepProgress
@@ -103,6 +104,15 @@ class LegRunner:
         self.progress = progress
         self.keep_going = keep_going
         self.counts = StepCounts()
+        source, destination = job.source, job.destination
+        self._fetch = LookupMemo(
+            lambda entity, fields, references: source.connector.fetch(entity, references, fields)
+        )
+        self._resolve = LookupMemo(
+            lambda entity, key, values: destination.connector.resolve(
+                entity, key, values, destination.organization
+            )
+        )
 
     def run(self) -> StepCounts:
         """Every batch of the source, then the final counts."""
@@ -140,7 +150,10 @@ class LegRunner:
                 echoes = len(batch.records) - len(records)
                 if job.query:
                     records = run_advanced_query(job.query, records, job.task)
-                job.plan.fill_related(records, job.source.connector.fetch)
+                job.plan.fill_related(
+                    records,
+                    lambda entity, references, fields: self._fetch(entity, fields, references),
+                )
                 yield _SourceBatch(batch, records, echoes)
         finally:
             close = getattr(batches, "close", None)
@@ -155,12 +168,7 @@ class LegRunner:
         errors: list[FailedRecord] = []
         mapped = job.plan.apply(records)
         dest = job.destination
-        job.plan.resolve_lookups(
-            mapped,
-            lambda entity, key, values: dest.connector.resolve(
-                entity, key, values, dest.organization
-            ),
-        )
+        job.plan.resolve_lookups(mapped, self._resolve)
         for failure in mapped.failures:
             errors.append(
                 FailedRecord(
