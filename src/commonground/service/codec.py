@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import chain, repeat
 from typing import Any
+from uuid import UUID
 
 from commonground.errors import RecordError
 from commonground.model.datamodel import DataModel
@@ -44,6 +45,11 @@ SAFE_WHOLE = 10**15
 SQLITE_DIGITS = 15  # significant digits a double keeps exactly
 
 Column = list[Any]
+# Stored values of these exact types are records' values as they are (see _stored).
+KEPT_TYPES = frozenset({str, int, bool, Decimal, date, UUID})
+MAX_PLANS = 64  # row plans kept per codec (one per list of fields a read selects)
+_Part = tuple[str, int, "dict[int, str] | None"]
+_Step = tuple[str, int, "dict[int, str] | None", "list[_Part] | None"]
 ColumnErrors = list[tuple[int, str, str]]  # (position in batch, field label, message)
 
 
@@ -361,6 +367,7 @@ class EntityCodec:
                     self._add(field.part_field(part), f"{field.name}/{part.name}")
             else:
                 self._add(field, field.name)
+        self._plans: dict[int, tuple[Sequence[Field], list[_Step]]] = {}
         self._picklist_names: dict[str, dict[int, str]] = {
             f.name: {i.value: i.name for i in model.picklist(f.picklist).items}
             for f in self._scalar_fields()
@@ -431,22 +438,52 @@ class EntityCodec:
         return result
 
     def decode(self, fields: Sequence[Field], row: Sequence[Any]) -> Record:
-        """A record from a stored row holding the columns of `fields` in order."""
+        """A record from a stored row holding the columns of `fields` in order.
+
+        Follows a plan made once per list of fields (the point read of an entity reuses
+        its list): no column names are built and no picklist is looked up per value.
+        """
         record = Record()
+        for name, index, names, parts in self._row_plan(fields):
+            if parts is None:
+                value = row[index]
+                if value is not None and (names is not None or type(value) not in KEPT_TYPES):
+                    value = names.get(value, value) if names is not None else _stored(value)
+                record[name] = value
+                continue
+            compound = {}
+            for part, part_index, part_names in parts:
+                value = row[part_index]
+                if value is not None and (part_names is not None or type(value) not in KEPT_TYPES):
+                    value = (
+                        part_names.get(value, value) if part_names is not None else _stored(value)
+                    )
+                compound[part] = value
+            record[name] = compound
+        return record
+
+    def _row_plan(self, fields: Sequence[Field]) -> list[_Step]:
+        """Per field in order: its name, first column, picklist names, and its parts'."""
+        known = self._plans.get(id(fields))
+        if known is not None and known[0] is fields:
+            return known[1]
+        plan: list[_Step] = []
         position = 0
         for field in fields:
-            if field.is_compound:
-                parts = {}
-                for part in field.parts:
-                    parts[part.name] = self._decode_value(
-                        f"{field.name}_{part.name}", row[position]
-                    )
-                    position += 1
-                record[field.name] = parts
-            else:
-                record[field.name] = self._decode_value(field.name, row[position])
+            if not field.is_compound:
+                plan.append((field.name, position, self._picklist_names.get(field.name), None))
                 position += 1
-        return record
+                continue
+            parts = []
+            for part in field.parts:
+                names = self._picklist_names.get(f"{field.name}_{part.name}")
+                parts.append((part.name, position, names))
+                position += 1
+            plan.append((field.name, position - len(parts), None, parts))
+        if len(self._plans) >= MAX_PLANS:
+            self._plans.clear()
+        self._plans[id(fields)] = (fields, plan)
+        return plan
 
     def decode_rows(self, fields: Sequence[Field], rows: Iterable[Sequence[Any]]) -> list[Record]:
         """Records from stored rows (as `decode`), converted a column at a time.
@@ -493,11 +530,16 @@ class EntityCodec:
         names = self._picklist_names.get(column)
         if names is not None:
             return names.get(value, value)
-        if isinstance(value, datetime):
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        if isinstance(value, float):
-            return Decimal(repr(value))
-        return value
+        return _stored(value)
+
+
+def _stored(value: Any) -> Any:
+    """A stored value as records hold it: instants in UTC, floats as the decimals they are."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
 
 
 def record_errors(errors: ColumnErrors, positions: Sequence[int]) -> list[RecordError]:
