@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, or_, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, insert, or_, select, tuple_, update
 from sqlalchemy import column as sql_column
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.expression import ColumnClause, ColumnElement
@@ -49,6 +49,12 @@ def prepare(statement: Any, dialect: Dialect) -> Prepared:
     compiled = statement.compile(dialect=dialect)
     order = tuple(compiled.positiontup or ()) if compiled.positional else None
     return Prepared(str(compiled), order)
+
+
+@lru_cache(maxsize=1024)
+def insert_columns(table: Table, columns: tuple[str, ...], dialect: Dialect) -> str:
+    """INSERT of the given columns, positional in the order given (which is table order)."""
+    return str(insert(table).compile(dialect=dialect, column_keys=list(columns)))
 
 
 @lru_cache(maxsize=1024)

@@ -29,7 +29,6 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    insert,
 )
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -37,6 +36,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from commonground.errors import AlreadyExistsError, NotFoundError
 from commonground.model.types import NUMBER_DIGITS, Storage
 from commonground.store.dialects.base import ParamConverter
+from commonground.store.prepared import insert_columns
 
 # The sqlite3 module binds int, float, str and bytes directly; any other value is first
 # looked up as an adaptation, which for None and bool fails through two attribute lookups
@@ -181,8 +181,8 @@ class SQLiteDialect:
     ) -> None:
         """executemany of one compiled INSERT: SQLite's fastest path from Python."""
         if rows:
-            statement = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-            conn.exec_driver_sql(str(statement), list(rows))
+            sql = insert_columns(table, tuple(columns), conn.dialect)
+            conn.exec_driver_sql(sql, list(rows))
 
 
 def _connect(dbapi_connection: Any, _record: Any) -> None:
