@@ -355,8 +355,25 @@ def test_tasks_are_added_ordered_filtered_and_deleted(
     page.get_by_label("Two legs through the hub").check()
     page.get_by_label("Hub entity (two legs only)").select_option("hub.Account")
     page.get_by_label("Destination entity").select_option("sales.accounts")
+    page.get_by_label("Write mode").select_option("insert")
+    page.get_by_label("Propagate deletes").check()
     page.get_by_role("button", name="Add task").click()
     expect(page.get_by_role("status")).to_contain_text("Added task Accounts via hub (")
+    expect(page.get_by_role("link", name="Writing of Accounts via hub")).to_have_text(
+        "Writing: insert, deletes propagate"
+    )
+    page.get_by_role("link", name="Writing of Accounts to hub").click()
+    expect(page.get_by_label("Write mode")).to_have_value("upsert")
+    expect(page.get_by_label("Propagate deletes")).not_to_be_checked()
+    page.get_by_label("Write mode").select_option("update")
+    shoot(page, "integration-task-writing")
+    page.get_by_role("button", name="Save writing").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Task Accounts to hub now writes by update and keeps deleted records."
+    )
+    expect(page.get_by_role("link", name="Writing of Accounts to hub")).to_have_text(
+        "Writing: update"
+    )
     expect(
         page.get_by_role("link", name="Field mapping of Accounts via hub, leg 2")
     ).to_be_visible()

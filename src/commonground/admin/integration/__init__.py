@@ -14,6 +14,7 @@ execution history.
     /integration/projects/{name}/template                 POST save as template
     /integration/projects/{name}/tasks[/new]              add a task
     /integration/projects/{name}/tasks/{t}/filter         source filter
+    /integration/projects/{name}/tasks/{t}/writing        write mode, delete propagation
     /integration/projects/{name}/tasks/{t}/…              POST …/move (up|down), …/delete
     /integration/projects/{name}/runs                     POST mode=incremental|full|dry
     /integration/projects/{name}/schedule                 POST
@@ -90,6 +91,8 @@ def integration_pages(environments: Environments, integrator: Integrator) -> lis
         (f"{task}/move", "POST", tasks.move),
         (f"{task}/filter", "GET", tasks.filter),
         (f"{task}/filter", "POST", tasks.save_filter),
+        (f"{task}/writing", "GET", tasks.writing),
+        (f"{task}/writing", "POST", tasks.save_writing),
         (leg, "GET", mappings.mapping),
         (leg, "POST", mappings.save_mapping),
         (f"{leg}/rows/{{row:int}}/transform", "GET", mappings.transform),

@@ -11,6 +11,8 @@ says how many fields that direct mapping has.
 
 Tasks run in list order, so order is edited here too. A source filter is an OData `$filter`,
 checked against the source's fields by the same parse the run's validation step uses (DIPV1012).
+How a task writes (upsert, insert only, update only) and whether it deletes at the destination
+what was deleted at the source are chosen when it is added and changed on its Writing page.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from commonground.api.integration.projects import save_project
 from commonground.api.metadata import parse
 from commonground.errors import DefinitionError, NotFoundError
 from commonground.integration.catalog.definitions_store import DefinitionStore
+from commonground.integration.contracts import WriteMode
 from commonground.integration.definitions import FieldMapping, Leg, ProjectDef, TaskDef
 from commonground.integration.integrator import Integrator
 from commonground.integration.mapping.filters import filter_problem
@@ -60,6 +63,15 @@ def _entity(entities: Entities, choice: str, what: str) -> tuple[str, dict[str, 
     if not dot or found is None:
         raise DefinitionError(f"task: {what}: pick an entity of the connection set ({choice!r})")
     return role, found
+
+
+def posted_writing(form: dict[str, str]) -> dict[str, Any]:
+    """The write mode and delete propagation a task form posts (a checkbox absent is off)."""
+    mode = form.get("mode", WriteMode.UPSERT.value)
+    if mode not in {m.value for m in WriteMode}:
+        choices = ", ".join(m.value for m in WriteMode)
+        raise DefinitionError(f"task: mode: choose one of {choices} (got {mode!r})")
+    return {"mode": WriteMode(mode), "propagate_deletes": form.get("propagate_deletes") == "on"}
 
 
 def posted_task(form: dict[str, str], entities: Entities) -> TaskDef:
@@ -93,7 +105,8 @@ def posted_task(form: dict[str, str], entities: Entities) -> TaskDef:
             mappings=rows,
         )
     )
-    return parse(TaskDef, {"name": form.get("name", "").strip(), "legs": legs}, "task")
+    fields = {"name": form.get("name", "").strip(), "legs": legs, **posted_writing(form)}
+    return parse(TaskDef, fields, "task")
 
 
 def _number(project: ProjectDef, request: Request) -> int:
@@ -255,3 +268,33 @@ class TaskPages:
         await run_in_threadpool(self._save, updated, caller)
         shown = "Saved the source filter" if text else "Removed the source filter"
         return done(f"/integration/projects/{name}", f"{shown} of {task.name}.")
+
+    async def writing(self, request: Request) -> Response:
+        """The Writing form of a task: write mode and delete propagation."""
+        project = await run_in_threadpool(self.store.project, request.path_params["name"])
+        number = _number(project, request)
+        return page(
+            request,
+            "integration/writing.html",
+            project=project,
+            number=number,
+            task=project.tasks[number - 1],
+            modes=list(WriteMode),
+        )
+
+    async def save_writing(self, request: Request) -> Response:
+        """Save how a task writes."""
+        form = await checked_form(request)
+        caller = caller_of(request)
+        name = request.path_params["name"]
+        project = await run_in_threadpool(self.store.project, name)
+        number = _number(project, request)
+        task = project.tasks[number - 1]
+        updated = with_task(project, number, task.model_copy(update=posted_writing(form)))
+        await run_in_threadpool(self._save, updated, caller)
+        saved = updated.tasks[number - 1]
+        deletes = "propagates deletes" if saved.propagate_deletes else "keeps deleted records"
+        return done(
+            f"/integration/projects/{name}",
+            f"Task {task.name} now writes by {saved.mode} and {deletes}.",
+        )
