@@ -25,6 +25,7 @@ from commonground.api.integration import IntegrationGuard, integration_routes
 from commonground.api.limits import RequestBudget
 from commonground.api.metadata import metadata_routes
 from commonground.api.payloads import json_body, json_response, read_body, service_root
+from commonground.api.point_reads import PointReads
 from commonground.api.security import security_routes
 from commonground.api.write_turns import WriteTurns
 from commonground.errors import CommonGroundError
@@ -48,6 +49,7 @@ class ApiSettings:
     max_body_bytes: int = 16 * 1024 * 1024
     requests_per_window: int = 6000
     window_seconds: float = 300.0
+    point_reads: bool = True  # answer plain GETs of one record before the stack (point_reads)
 
 
 def create_app(
@@ -90,6 +92,8 @@ def create_app(
     served: Any = secured(IntegrationGuard(app, environments), authenticator)
     if integrator is not None:
         served = AdminOrApi(admin_app(environments, authenticator, integrator), served)
+    if settings.point_reads:
+        served = PointReads(served, environments, authenticator)
     return RequestBudget(
         served,
         settings.requests_per_window,

@@ -14,20 +14,25 @@ from starlette.types import Scope
 from commonground.api.errors import ApiError
 
 ODATA_HEADERS = {"OData-Version": "4.0"}
+JSON_MEDIA = "application/json; odata.metadata=minimal"
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """An OData JSON response (orjson: fast, and strict about what it serialises)."""
-    try:
-        content = orjson.dumps(body)
-    except TypeError:  # integers beyond 64 bits (OpenAPI bounds): the stdlib handles them
-        content = json.dumps(body, separators=(",", ":")).encode()
+    """An OData JSON response."""
     return Response(
-        content,
+        json_bytes(body),
         status_code=status,
-        media_type="application/json; odata.metadata=minimal",
+        media_type=JSON_MEDIA,
         headers={**ODATA_HEADERS, **(headers or {})},
     )
+
+
+def json_bytes(body: Any) -> bytes:
+    """A JSON document as bytes (orjson: fast, and strict about what it serialises)."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:  # integers beyond 64 bits (OpenAPI bounds): the stdlib handles them
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 def service_root(request: Request) -> str:

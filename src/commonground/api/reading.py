@@ -138,7 +138,11 @@ def _page_size(request: Request) -> int:
 
 
 def _ieee754(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
+    return ieee754_asked(request.headers.get("accept", ""))
+
+
+def ieee754_asked(accept: str) -> bool:
+    """Whether an Accept header asks for IEEE754Compatible JSON (Int64, Decimal as strings)."""
     return "ieee754compatible=true" in accept.replace(" ", "").lower()
 
 
@@ -176,15 +180,19 @@ def read_record(request: Request, env: Environment, resource: Resource) -> Respo
     if matches and not parsed.query.include and _etag_matches(matches, version):
         return Response(status_code=304, headers={"ETag": etag(version)})
     root = service_root(request)
-    set_name = entity_set_name(resource.entity.name)
-    context = f"{root}$metadata#{set_name}"
     if resource.property is not None:
         value = json_value(record.get(resource.property), _ieee754(request))
+        context = f"{root}$metadata#{entity_set_name(resource.entity.name)}"
         body = {"@odata.context": f"{context}({record[RECORD_ID]})/{resource.property}"}
         return json_response({**body, "value": value}, headers={"ETag": etag(version)})
-    encoded = RecordEncoder(env.model, resource.entity, _ieee754(request)).encode(record)
-    body = {"@odata.context": f"{context}/$entity", **encoded}
-    return json_response(body, headers={"ETag": etag(version)})
+    encoder = RecordEncoder(env.model, resource.entity, _ieee754(request))
+    return json_response(record_document(root, encoder, record), headers={"ETag": etag(version)})
+
+
+def record_document(root: str, encoder: RecordEncoder, record: Record) -> dict[str, Any]:
+    """The JSON object of one record read by its key, under a service root."""
+    context = f"{root}$metadata#{entity_set_name(encoder.entity.name)}/$entity"
+    return {"@odata.context": context, **encoder.encode(record)}
 
 
 def _etag_matches(header: str, version: int) -> bool:
