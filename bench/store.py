@@ -90,7 +90,7 @@ def raw_rows(records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 def raw_insert(folder: Path, count: int, size: int) -> float:
     """Seconds for executemany of the same rows into a bare SQLite table (same pragmas)."""
     conn = sqlite3.connect(folder / "raw.sqlite", isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-16384"):
         conn.execute(f"PRAGMA {pragma}")
     conn.execute(f"CREATE TABLE raw ({RAW_COLUMNS})")
     placeholders = ", ".join("?" * len(RAW_COLUMNS.split(",")))
