@@ -33,6 +33,7 @@ from commonground.security.authentication import Authenticator
 from commonground.security.permissions import Operation
 from commonground.security.token_guard import App, Receive, Scope, Send, _bearer_token
 from commonground.security.tokens import InvalidTokenError
+from commonground.service.codec import Record
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
 from commonground.store.prepared import prepare
@@ -178,19 +179,21 @@ class PointRead:
         )
         return cls(env, entity, prepare(statement, dialect).sql, fields, processors, encoders)
 
-    def fetch(self, record_id: int) -> Any:
+    def fetch(self, record_id: int) -> Record | None:
         """The record, decoded by the entity's codec; None when there is none (or the
         database failed: the normal path then reports that as it always does)."""
         try:
             if self.connection is None:
                 self.connection = self.env.db.engine.raw_connection()
                 self.connection.detach()  # the pool's connect hooks ran; it is now ours alone
-            row = self.connection.dbapi_connection.execute(self.sql, (record_id,)).fetchone()
+            # fetchall: stepping to the end resets the statement, so no read snapshot stays open
+            rows = self.connection.dbapi_connection.execute(self.sql, (record_id,)).fetchall()
         except self.env.db.engine.dialect.loaded_dbapi.Error:
             self.close()
             return None
-        if row is None:
+        if not rows:
             return None
+        row = rows[0]
         if self.processors:
             row = list(row)
             for index, processor in self.processors:
