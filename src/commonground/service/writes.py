@@ -160,6 +160,7 @@ class BatchWriter:
         self.fetched: list[str] = [RECORD_ID, VERSION]
         self.width = 1  # stored rows hold the match columns first, then `fetched`
         self.plan = Plan()
+        self.groups: list[Group] = []
         self.denied: Denial | None = None
 
     def fail(self, position: int, field_name: str | None, message: str, code: str) -> None:
@@ -179,7 +180,8 @@ class BatchWriter:
             try:
                 return self._write(records, mode, key, skip_errors)
             finally:
-                self.plan = Plan()  # freed before the collector runs again, not scanned by it
+                # freed before the collector runs again, not scanned by it
+                self.plan, self.groups = Plan(), []
 
     def _write(
         self,
@@ -190,6 +192,7 @@ class BatchWriter:
     ) -> WriteResult:
         match = list(key) if key else [RECORD_ID]
         groups = self._encode(records, by_id=match == [RECORD_ID] and mode is not WriteMode.CREATE)
+        self.groups = groups
         existing = self._existing(groups, match, mode)
         plan = self._plan(groups, match, existing, mode)
         self._check_required(plan)
@@ -534,11 +537,11 @@ class BatchWriter:
         constraints += [
             list(k) for k in self.entity.keys.values() if len(k) > 1 or [k[0]] not in constraints
         ]
-        written = self._written(plan)
-        for columns in constraints:
-            if columns == match:
-                continue
-            self._check_one_unique(columns, written)
+        constraints = [c for c in constraints if c != match]
+        if constraints:
+            written = self._written(plan)
+            for columns in constraints:
+                self._check_one_unique(columns, written)
 
     def _check_one_unique(
         self, columns: list[str], written: list[tuple[Group, int, int | None]]
@@ -568,16 +571,21 @@ class BatchWriter:
                 self.fail(position, ", ".join(columns), message, "DuplicateValue")
 
     def _check_lookups(self, plan: Plan) -> None:
-        written = self._written(plan)
-        groups = {id(group): group for group, _, _ in written}.values()
-        given = {name for group in groups for name in group.columns}
-        for lookup in self.entity.lookups:
-            if lookup.name not in given:
-                continue
+        """Fail the records whose lookups point at records that do not exist."""
+        lookups = [f for f in self.entity.lookups if any(f.name in g.columns for g in self.groups)]
+        if not lookups:
+            return
+        members: dict[int, tuple[Group, list[int]]] = {}
+        for group, i, _ in self._written(plan):
+            members.setdefault(id(group), (group, []))[1].append(i)
+        for lookup in lookups:
             referenced: dict[int, list[int]] = {}
-            for group, i, _ in written:
-                if lookup.name in group.columns:
-                    value = group.rows[i][group.columns.index(lookup.name)]
+            for group, indexes in members.values():
+                if lookup.name not in group.columns:
+                    continue
+                column = group.values[group.columns.index(lookup.name)]
+                for i in indexes:
+                    value = column[i]
                     if value is not None:
                         referenced.setdefault(value, []).append(group.positions[i])
             if referenced:
