@@ -189,6 +189,7 @@ def test_ieee754_compatible_json_reads_the_same(setup: Setup) -> None:
         ("Accounts({active})", None, 401),  # no token
         ("Accounts({active})", "bad", 401),
         ("Accounts({active})?$select=FullName", "reader", 200),
+        ("accounts({active})", "reader", 200),  # set names are matched in any case
         ("Accounts(0{active})", "reader", 200),  # leading zero: the lexer's key
         ("Accounts(0)", "reader", 400),
         ("Accounts({active})/FullName", "reader", 200),
