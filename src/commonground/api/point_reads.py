@@ -40,6 +40,8 @@ from commonground.store.prepared import prepare
 
 PREFIX = "/environments/"
 SERVICE = "/api/data/v1/"
+ODATA_VERSION = (b"odata-version", b"4.0")
+CONTENT_TYPE = (b"content-type", JSON_MEDIA.encode("latin-1"))
 Processor = Callable[[Any], Any]
 
 
@@ -95,11 +97,11 @@ class PointReads:
         encoder = read.encoders[ieee754_asked(accept or "")]
         root = f"{base_url(scope)}environments/{env_name}/api/data/v1/"
         content = json_bytes(record_document(root, encoder, record))
-        headers = [
-            (b"odata-version", b"4.0"),
+        headers = [  # json_response's headers, in the order Starlette's Response sends them
+            ODATA_VERSION,
             (b"etag", etag(int(record[VERSION])).encode("latin-1")),
             (b"content-length", str(len(content)).encode("latin-1")),
-            (b"content-type", JSON_MEDIA.encode("latin-1")),
+            CONTENT_TYPE,
         ]
         return (
             {"type": "http.response.start", "status": 200, "headers": headers},
