@@ -61,7 +61,9 @@ def create_app(
     """The ASGI app serving every environment of an installation (and, given its integrator,
     the integrator's admin API under /integration and the admin center's pages under /admin),
     behind bearer-token authentication: only the health check and the token endpoint answer
-    without a token (the admin pages sign in with a session of their own)."""
+    without a token (the admin pages sign in with a session of their own). In front of it all
+    (inside the request budget), PointReads answers the plain GETs of one record by RecordId
+    that it can answer exactly as this stack would, at a fraction of the cost."""
     settings = settings or ApiSettings()
     api = Api(environments, settings)
     routes = [
