@@ -2,8 +2,9 @@
 
 A full read walks the entity in RecordId order (keyset paging, so memory stays flat). Its
 watermark holds the change token taken BEFORE the walk began, plus the last RecordId while
-the walk is unfinished: a stored mid-walk watermark resumes the walk, and the final one
-starts incremental reads that see every change committed during or after the walk.
+the walk is unfinished: a stored mid-walk watermark resumes the walk. When the walk ends, the
+same read goes on with the changes committed since that token, so records changed during the
+walk (or between the runs of a walk resumed after a crash) are sent before the run completes.
 
 An incremental read pages through the environment's change tracking. Records changed since
 the token come with their current values; deleted records as their business key and
@@ -82,6 +83,9 @@ def _full(
         watermark = {"token": token, "after": last} if more else {"token": token}
         yield Batch(shape.shaped(access, page), watermark, stamps(page))
         if not more:
+            # Changes committed while the walk went on (also across the runs a resumed walk
+            # took) come in the same read, so a run that completes leaves nothing for later.
+            yield from _changes(access, shape, where, token, size)
             return
 
 
