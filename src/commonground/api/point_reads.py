@@ -31,7 +31,7 @@ from commonground.model.field import Field
 from commonground.odata.json_format import RecordEncoder, etag
 from commonground.security.authentication import Authenticator
 from commonground.security.permissions import Operation
-from commonground.security.token_guard import App, Receive, Scope, Send, _bearer_token
+from commonground.security.token_guard import App, Receive, Scope, Send, bearer_token
 from commonground.security.tokens import InvalidTokenError
 from commonground.service.codec import Record
 from commonground.service.environment import Environment
@@ -111,7 +111,7 @@ class PointReads:
     def _may_read_all(self, scope: Scope, env: Environment, entity: Entity) -> bool:
         """Whether the request's token names a cached caller who may read every record of
         the entity (a policy is checked record by record, by the normal path)."""
-        token = _bearer_token(scope)
+        token = bearer_token(scope)
         if token is None:
             return False
         try:
@@ -171,7 +171,7 @@ class PointRead:
     @classmethod
     def of(cls, env: Environment, entity: Entity) -> PointRead:
         """The point read of an entity with the statement and fields `Reader.get` uses."""
-        statement, fields = env.reader._get_statement(entity)
+        statement, fields = env.reader.point_read_statement(entity)
         dialect = env.db.engine.dialect
         processors = []
         for index, column in enumerate(statement.selected_columns):

@@ -44,7 +44,7 @@ class TokenGuard:
         if scope["type"] != "http":
             await send({"type": "websocket.close", "code": 1008})
             return
-        token = _bearer_token(scope)
+        token = bearer_token(scope)
         if token is None:
             await _unauthorized(send, "an access token is needed (Authorization: Bearer ...)")
             return
@@ -62,7 +62,8 @@ def secured(app: App, authenticator: Authenticator) -> TokenGuard:
     return TokenGuard(app, authenticator)
 
 
-def _bearer_token(scope: Scope) -> str | None:
+def bearer_token(scope: Scope) -> str | None:
+    """The token of the request's `Authorization: Bearer` header (None without one)."""
     for name, value in scope["headers"]:
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").strip().partition(" ")

@@ -176,7 +176,7 @@ class Reader:
         if only is not None:
             policies = grant.policies or ()
             names = tuple(dict.fromkeys([*only, *(p.field for p in policies)]))
-        statement, fields = self._get_statement(entity, names)
+        statement, fields = self.point_read_statement(entity, names)
         row = conn.execute(statement, {"record_id": record_id}).first()
         if row is None:
             raise NotFoundError(f"{entity.name} record", str(record_id))
@@ -199,7 +199,7 @@ class Reader:
         picklist = self.model.picklist(field.picklist)
         return picklist.value_of(str(value)) in {picklist.value_of(v) for v in policy.values}
 
-    def _get_statement(
+    def point_read_statement(
         self, entity: Entity, names: tuple[str, ...] | None = None
     ) -> tuple[Any, list[Field]]:
         """The SELECT of one record by RecordId (of all its fields, or of the named ones that
