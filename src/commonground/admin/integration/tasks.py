@@ -243,14 +243,19 @@ class TaskPages:
             return f"connection set {links.name} has no role {leg.source}"
         return filter_problem(described(self.integrator, connection, leg.source_entity), text)
 
+    async def _posted(
+        self, request: Request
+    ) -> tuple[dict[str, str], Caller, ProjectDef, int, TaskDef]:
+        """A task form's fields (CSRF checked), the caller, the project, the task's number."""
+        form = await checked_form(request)
+        project = await run_in_threadpool(self.store.project, request.path_params["name"])
+        number = _number(project, request)
+        return form, caller_of(request), project, number, project.tasks[number - 1]
+
     async def save_filter(self, request: Request) -> Response:
         """Save the source filter if it parses against the source (empty for none)."""
-        form = await checked_form(request)
-        caller = caller_of(request)
-        name = request.path_params["name"]
-        project = await run_in_threadpool(self.store.project, name)
-        number = _number(project, request)
-        task = project.tasks[number - 1]
+        form, caller, project, number, task = await self._posted(request)
+        name = project.name
         text = form.get("filter", "").strip()
         problem = await run_in_threadpool(self._problem, project, task, text) if text else None
         if problem:
@@ -284,12 +289,8 @@ class TaskPages:
 
     async def save_writing(self, request: Request) -> Response:
         """Save how a task writes."""
-        form = await checked_form(request)
-        caller = caller_of(request)
-        name = request.path_params["name"]
-        project = await run_in_threadpool(self.store.project, name)
-        number = _number(project, request)
-        task = project.tasks[number - 1]
+        form, caller, project, number, task = await self._posted(request)
+        name = project.name
         updated = with_task(project, number, task.model_copy(update=posted_writing(form)))
         await run_in_threadpool(self._save, updated, caller)
         saved = updated.tasks[number - 1]
