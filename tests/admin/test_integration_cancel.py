@@ -31,6 +31,19 @@ BATCH = 10  # records per batch: thousands of batches, each a chance to stop
 PROJECT = "Slow copy"
 
 
+def _wait_for_rows(path: Path, timeout: float = 60) -> None:
+    """Until the run has committed its first batch into the target's `people` table."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(path) as db:
+            (count,) = db.execute("SELECT count(*) FROM people").fetchone()
+        db.close()
+        if count:
+            return
+        assert time.monotonic() < deadline, "the run wrote nothing"
+        time.sleep(0.05)
+
+
 def _database(path: Path, rows: int) -> str:
     """A SQLite file with a `people` table of `rows` rows; its SQLAlchemy URL."""
     with sqlite3.connect(path) as db:
@@ -93,6 +106,7 @@ def test_a_running_run_is_cancelled_from_its_page(
     page.get_by_role("button", name="Run project", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Started run")
     expect(page.locator("#run-status")).to_contain_text("Running")
+    _wait_for_rows(site.home / "target.sqlite")  # cancel once batches are being written
     page.get_by_role("button", name="Cancel run").click()
     expect(page.get_by_role("status")).to_have_text(
         "Asked the run to stop after its current batch."
