@@ -400,3 +400,29 @@ def test_field_groups_are_chosen_from_the_entity_s_fields(env):
     with pytest.raises(NotFoundError):
         env.set_field_group("Project", "DefaultCard", ["Nope"])
     assert "DefaultList" not in env.set_field_group("Project", "DefaultList", []).field_groups
+
+
+def test_a_refused_field_change_leaves_the_environment_writable(env):
+    """The refusal is kept (a page shows it), and the schema changes and writes that follow
+    still get the write lock: the refused check left no statement running on a connection."""
+    env.create_entity(
+        Entity.model_validate(
+            {
+                "name": "Sprocket",
+                "fields": {
+                    "Label": {"type": "Text", "max_length": 20},
+                    "Teeth": {"type": "Integer"},
+                },
+            }
+        )
+    )
+    env.create("Sprocket", [{"Label": "long label", "Teeth": 12}, {"Label": "ab"}, {"Label": "c"}])
+    label = env.model.entity("Sprocket").field_or_none("Label")
+    assert label is not None
+    with pytest.raises(SchemaChangeError, match="record 1") as refused:
+        env.change_field("Sprocket", label.model_copy(update={"max_length": 4}))
+    env.change_field("Sprocket", label.model_copy(update={"max_length": 10}))
+    env.change_field("Sprocket", Field.model_validate({"name": "Teeth", "type": "Number"}))
+    env.create("Sprocket", [{"Label": "after", "Teeth": 1.5}])
+    assert refused.value is not None
+    assert env.count(Query("Sprocket")) == 4

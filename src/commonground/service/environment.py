@@ -423,7 +423,10 @@ class Environment:
         """Same storage, new limits (length, picklist, required): every stored value must fit."""
         table = self.db.table(old.name)
         for column in field.column_names():
-            rows = conn.execute(select(table.c[RECORD_ID], table.c[column]))
+            # Read whole, so that refusing on the first bad value leaves no statement open
+            # on the connection: one left running kept an old snapshot, and the next write
+            # transaction on that pooled connection failed with "database is locked".
+            rows = conn.execute(select(table.c[RECORD_ID], table.c[column])).all()
             for rid, value in rows:
                 if value is None:
                     if field.required and not field.is_compound:
