@@ -45,7 +45,8 @@ PREVIEW_ROWS = 20
 ANY_LENGTH = 1  # stands in for the destination's length when a transform's shape is checked
 
 
-def _task(project: ProjectDef, request: Request) -> tuple[int, TaskDef]:
+def task_of(project: ProjectDef, request: Request) -> tuple[int, TaskDef]:
+    """The task a page's path names (`{task}` counts from 1), with its number."""
     number = int(request.path_params["task"])
     if not 1 <= number <= len(project.tasks):
         raise NotFoundError("Task", str(number), f"project {project.name}")
@@ -124,8 +125,8 @@ def described(integrator: Integrator, connection: str, entity: str) -> EntityInf
         integrator.connectors.release(connector)
 
 
-class MappingPages:
-    """Field mappings, transforms and advanced queries of a project's tasks."""
+class ProjectEditing:
+    """Pages that change a project's definition and save it whole."""
 
     def __init__(self, integrator: Integrator) -> None:
         self.integrator = integrator
@@ -137,6 +138,10 @@ class MappingPages:
 
     def _save(self, project: ProjectDef, caller: Caller) -> None:
         save_project(self.store, project, caller, replace=True)
+
+
+class MappingPages(ProjectEditing):
+    """Field mappings, transforms and advanced queries of a project's tasks."""
 
     async def mapping(self, request: Request) -> Response:
         """The mapping grid of one leg."""
@@ -202,7 +207,7 @@ class MappingPages:
     async def _leg_of(self, request: Request) -> tuple[ProjectDef, int, TaskDef, int, Leg]:
         """The project, task and leg a URL names (404 when one is missing)."""
         project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number, task = _task(project, request)
+        number, task = task_of(project, request)
         leg_number, leg = _leg(task, request)
         return project, number, task, leg_number, leg
 
@@ -287,7 +292,7 @@ class MappingPages:
     async def query(self, request: Request) -> Response:
         """The advanced query editor of a task."""
         project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number, task = _task(project, request)
+        number, task = task_of(project, request)
         return page(
             request,
             "integration/query.html",
@@ -303,7 +308,7 @@ class MappingPages:
         caller = caller_of(request)
         name = request.path_params["name"]
         project = await run_in_threadpool(self.store.project, name)
-        number, task = _task(project, request)
+        number, task = task_of(project, request)
         text = form.get("query", "").strip()
         context: dict[str, Any] = {"project": project, "number": number, "task": task, "text": text}
         try:

@@ -23,18 +23,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from commonground.admin.integration.mappings import described, with_task
+from commonground.admin.integration.mappings import (
+    ProjectEditing,
+    described,
+    task_of,
+    with_task,
+)
 from commonground.admin.render import done, page
 from commonground.admin.sessions import checked_form
 from commonground.api.errors import ApiError
 from commonground.api.integration.connections import discover
-from commonground.api.integration.projects import save_project
 from commonground.api.metadata import parse
-from commonground.errors import DefinitionError, NotFoundError
-from commonground.integration.catalog.definitions_store import DefinitionStore
+from commonground.errors import DefinitionError
 from commonground.integration.contracts import WriteMode
 from commonground.integration.definitions import FieldMapping, Leg, ProjectDef, TaskDef
-from commonground.integration.integrator import Integrator
 from commonground.integration.mapping.filters import filter_problem
 from commonground.integration.templates.compose import direct_mapping
 from commonground.security.caller import Caller, caller_of
@@ -109,26 +111,8 @@ def posted_task(form: dict[str, str], entities: Entities) -> TaskDef:
     return parse(TaskDef, fields, "task")
 
 
-def _number(project: ProjectDef, request: Request) -> int:
-    number = int(request.path_params["task"])
-    if not 1 <= number <= len(project.tasks):
-        raise NotFoundError("Task", str(number), f"project {project.name}")
-    return number
-
-
-class TaskPages:
+class TaskPages(ProjectEditing):
     """Adding, removing, ordering and filtering a project's tasks."""
-
-    def __init__(self, integrator: Integrator) -> None:
-        self.integrator = integrator
-
-    @property
-    def store(self) -> DefinitionStore:
-        """The installation's definitions."""
-        return self.integrator.definitions
-
-    def _save(self, project: ProjectDef, caller: Caller) -> None:
-        save_project(self.store, project, caller, replace=True)
 
     def _entities(self, project: ProjectDef) -> tuple[Entities, dict[str, str]]:
         """Each role's discovered entities, and each role's discovery failure."""
@@ -193,8 +177,7 @@ class TaskPages:
         caller = caller_of(request)
         name = request.path_params["name"]
         project = await run_in_threadpool(self.store.project, name)
-        number = _number(project, request)
-        task = project.tasks[number - 1]
+        number, task = task_of(project, request)
         tasks = [t for n, t in enumerate(project.tasks, 1) if n != number]
         await run_in_threadpool(self._save, project.model_copy(update={"tasks": tasks}), caller)
         return done(f"/integration/projects/{name}", f"Deleted task {task.name}.")
@@ -205,7 +188,7 @@ class TaskPages:
         caller = caller_of(request)
         name = request.path_params["name"]
         project = await run_in_threadpool(self.store.project, name)
-        number = _number(project, request)
+        number, _ = task_of(project, request)
         direction = form.get("direction", "")
         if direction not in ("up", "down"):
             raise DefinitionError("task: direction: choose up or down")
@@ -223,8 +206,7 @@ class TaskPages:
     async def filter(self, request: Request) -> Response:
         """The source filter form of a task."""
         project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number = _number(project, request)
-        task = project.tasks[number - 1]
+        number, task = task_of(project, request)
         return page(
             request,
             "integration/filter.html",
@@ -249,8 +231,8 @@ class TaskPages:
         """A task form's fields (CSRF checked), the caller, the project, the task's number."""
         form = await checked_form(request)
         project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number = _number(project, request)
-        return form, caller_of(request), project, number, project.tasks[number - 1]
+        number, task = task_of(project, request)
+        return form, caller_of(request), project, number, task
 
     async def save_filter(self, request: Request) -> Response:
         """Save the source filter if it parses against the source (empty for none)."""
@@ -277,14 +259,13 @@ class TaskPages:
     async def writing(self, request: Request) -> Response:
         """The Writing form of a task: write mode and delete propagation."""
         project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number = _number(project, request)
+        number, task = task_of(project, request)
         return page(
             request,
             "integration/writing.html",
             project=project,
             number=number,
-            task=project.tasks[number - 1],
-            modes=list(WriteMode),
+            task=task,
         )
 
     async def save_writing(self, request: Request) -> Response:
