@@ -39,8 +39,6 @@ from commonground.service.write_access import Denial, WriteAccess
 from commonground.store import records as rows_store
 from commonground.store.database import CHANGE_SEQUENCE, autonumber_sequence, record_sequence
 
-SYSTEM_COLUMNS = (RECORD_ID, CREATED_BY, CREATED_ON, MODIFIED_BY, MODIFIED_ON, VERSION)
-
 
 class WriteMode(StrEnum):
     """What a batch may do with records that do or do not exist yet."""
