@@ -170,14 +170,21 @@ def _resume_values(order: list[ColumnValues], since: Watermark | None) -> list[A
 
 
 def _after(pairs: list[tuple[ColumnValues, Any]]) -> ColumnElement[bool]:
-    """Rows after the given values in (c1, c2, ...) order, NULLs sorting first."""
+    """Rows after the given values in (c1, c2, ...) order, NULLs sorting first.
+
+    After a non-NULL value, `c1 > v OR (c1 = v AND rest)` is written `c1 >= v AND (c1 > v OR
+    rest)`, the same rows: the leading range lets the planner seek the (cursor, key) index,
+    where the OR alone made SQLite scan all of it (a tenth of a second at a million rows,
+    on every incremental run).
+    """
     (values, value), rest = pairs[0], pairs[1:]
     column = values.column
     later = column.is_not(None) if value is None else column > value
     if not rest:
         return later
-    same = column.is_(None) if value is None else column == value
-    return or_(later, and_(same, _after(rest)))
+    if value is None:
+        return or_(later, and_(column.is_(None), _after(rest)))
+    return and_(column >= value, or_(later, _after(rest)))
 
 
 def _sort_terms(order: list[ColumnValues], nulls_possible: bool) -> list[Any]:
