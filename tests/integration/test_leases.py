@@ -7,6 +7,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from commonground.integration.catalog.database import CatalogDatabase
 from commonground.integration.leases import HOST, Lease, new_holder
 
@@ -50,4 +52,36 @@ def test_live_holder_elsewhere_keeps_its_lease(tmp_path: Path) -> None:
     db = CatalogDatabase(tmp_path)
     assert Lease(db, "x", "otherhost:1:abc", ttl=timedelta(hours=1)).acquire()
     assert not Lease(db, "x", new_holder()).acquire()
+    db.close()
+
+
+def _expiry(db: CatalogDatabase, name: str) -> str:
+    table = db.table("leases")
+    with db.engine.connect() as conn:
+        return str(conn.execute(select(table.c.expires_on).where(table.c.name == name)).scalar())
+
+
+def test_keep_writes_only_once_half_the_ttl_has_passed(tmp_path: Path) -> None:
+    """Runs call `keep` between batches: a lease renewed less than half a TTL ago cannot
+    have expired, so nobody can have taken it, and the catalog is not written."""
+    db = CatalogDatabase(tmp_path)
+    long = Lease(db, "long", new_holder(), ttl=timedelta(hours=1))
+    assert long.acquire()
+    taken = _expiry(db, "long")
+    assert long.keep()
+    assert _expiry(db, "long") == taken
+    short = Lease(db, "short", new_holder(), ttl=timedelta(0))
+    assert short.acquire()
+    assert Lease(db, "short", new_holder()).acquire()  # expired at once: taken over
+    assert not short.keep()  # due at once, so the loss is seen
+    db.close()
+
+
+def test_keep_after_release_reports_the_lease_lost(tmp_path: Path) -> None:
+    db = CatalogDatabase(tmp_path)
+    first = Lease(db, "x", new_holder(), ttl=timedelta(hours=1))
+    assert first.acquire()
+    first.release()
+    assert Lease(db, "x", new_holder()).acquire()
+    assert not first.keep()
     db.close()

@@ -103,7 +103,7 @@ class Integrator:
             )
 
             def keep_going() -> bool:
-                return lease.renew() and not self.history.cancel_requested(execution)
+                return lease.keep() and not self.history.cancel_requested(execution)
 
             run = ProjectRun(
                 self.connectors,
