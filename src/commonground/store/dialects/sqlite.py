@@ -36,6 +36,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from commonground.errors import AlreadyExistsError, NotFoundError
 from commonground.model.types import NUMBER_DIGITS, Storage
 from commonground.store.dialects.base import ParamConverter
+from commonground.store.dialects.checkpoints import BACKSTOP_PAGES, Checkpointer
 from commonground.store.prepared import insert_columns
 
 # The sqlite3 module binds int, float, str and bytes directly; any other value is first
@@ -190,6 +191,7 @@ def _connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in (
         "journal_mode=WAL",
+        f"wal_autocheckpoint={BACKSTOP_PAGES}",  # a Checkpointer copies pages back sooner
         "synchronous=NORMAL",
         "foreign_keys=ON",
         "busy_timeout=30000",
@@ -220,6 +222,16 @@ def _begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
+def _after_writes(checkpointer: Checkpointer) -> Callable[[Connection], None]:
+    """A commit listener that wakes the checkpointer when a write transaction commits."""
+
+    def committing(conn: Connection) -> None:
+        if conn.get_execution_options().get("cg_write", False):
+            checkpointer.notify()
+
+    return committing
+
+
 ENV_NAME_FILE = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9_]*)\.sqlite$")
 
 
@@ -230,6 +242,7 @@ class SQLiteLocator:
         self.folder = home / "environments"
         self.dialect = SQLiteDialect()
         self._engines: dict[str, Engine] = {}
+        self._checkpointers: dict[str, Checkpointer] = {}
 
     def _path(self, name: str) -> Path | None:
         if self.folder.is_dir():
@@ -269,6 +282,9 @@ class SQLiteLocator:
         path = self._path(name)
         if path is None:
             raise NotFoundError("Environment", name)
+        checkpointer = self._checkpointers.pop(str(path), None)
+        if checkpointer is not None:
+            checkpointer.stop()
         engine = self._engines.pop(str(path), None)
         if engine is not None:
             engine.dispose()
@@ -276,7 +292,10 @@ class SQLiteLocator:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Stop the background checkpoints and close every pooled connection."""
+        for checkpointer in self._checkpointers.values():
+            checkpointer.stop()
+        self._checkpointers.clear()
         for engine in self._engines.values():
             engine.dispose()
         self._engines.clear()
@@ -289,5 +308,8 @@ class SQLiteLocator:
             )
             event.listen(engine, "connect", _connect)
             event.listen(engine, "begin", _begin)
+            checkpointer = Checkpointer(path)
+            event.listen(engine, "commit", _after_writes(checkpointer))
+            self._checkpointers[key] = checkpointer
             self._engines[key] = engine
         return self._engines[key]
