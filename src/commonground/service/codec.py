@@ -129,6 +129,8 @@ class FieldCodec:
 
     def encode(self, values: Sequence[Any], errors: ColumnErrors) -> Column:
         """Driver parameters for the column; bad values become None plus an error."""
+        if values.count(None) == len(values):  # a part or field no record gives
+            return list(values)
         if self.fast is not None:
             done = self.fast(values)
             if done is not None:
