@@ -79,14 +79,20 @@ def owner(connection: HTTPConnection, port: int, workers: list[int]) -> int:
     ]
     assert len(inodes) == 1, inodes
     target = f"socket:[{inodes[0]}]"
-    holders = [
-        pid
-        for pid in workers
-        for fd in Path(f"/proc/{pid}/fd").iterdir()
-        if os.readlink(fd) == target
-    ]
+    holders = [pid for pid in workers if target in open_files(pid)]
     assert len(holders) == 1, holders
     return holders[0]
+
+
+def open_files(pid: int) -> set[str]:
+    """What a process's file descriptors point at (one closed while listed is left out)."""
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            found.add(os.readlink(fd))
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def call(

@@ -33,9 +33,18 @@ from commonground.service.reach import reached_entities
 from commonground.store.aggregate import RowReader, compile_apply
 from commonground.store.changes import Tombstone, changes_since
 from commonground.store.database import Database
-from commonground.store.query import QueryError, child_relationship, compile_query, count_query
+from commonground.store.query import (
+    QueryError,
+    QueryTemplate,
+    child_relationship,
+    compile_query,
+    compile_template,
+    count_query,
+    query_shape,
+)
 
 CHUNK = 10_000
+TEMPLATES = 512  # query shapes kept per environment (a client's queries have a few)
 SYSTEM_ACCESS = full_access(SYSTEM)
 READ = Operation.READ
 
@@ -58,6 +67,7 @@ class Reader:
         self.model = model
         self.codecs = codecs
         self._by_id: dict[tuple[str, tuple[str, ...] | None], tuple[Entity, Any, list[Field]]] = {}
+        self._templates: dict[Any, QueryTemplate] = {}
 
     def codec(self, entity: Entity) -> EntityCodec:
         """The codec of an entity, built on first use (an environment may be read first)."""
@@ -76,12 +86,28 @@ class Reader:
         """The records a query plan selects, with their includes."""
         entity = self.model.entity(query.entity)
         query = self.secured(entity, query, access)
-        statement, fields = compile_query(self.db, self.model, query, self.coerce)
+        statement, fields, params = self._statement(entity, query)
         codec = self.codec(entity)
-        records = codec.decode_rows(fields, conn.execute(statement))
+        records = codec.decode_rows(fields, conn.execute(statement, params))
         for include in query.include:
             self._include(conn, entity, records, include, access)
         return records
+
+    def _statement(self, entity: Entity, query: Query) -> tuple[Any, list[Field], dict[str, Any]]:
+        """The SELECT of a query, its fields and its parameters: from the template of the
+        query's shape when it has one (built on first use, dropped when the entity changes)."""
+        shaped = query_shape(query)
+        if shaped is None:
+            statement, fields = compile_query(self.db, self.model, query, self.coerce)
+            return statement, fields, {}
+        shape, literals = shaped
+        template = self._templates.get(shape)
+        if template is None or template.entity is not entity:
+            template = compile_template(self.db, self.model, query, self.coerce)
+            if len(self._templates) >= TEMPLATES:
+                self._templates.pop(next(iter(self._templates)), None)
+            self._templates[shape] = template
+        return template.statement, template.fields, template.params(literals, query)
 
     def secured(self, entity: Entity, query: Query, access: Access) -> Query:
         """The query narrowed to the records the caller may read; ForbiddenError when the

@@ -9,7 +9,7 @@ picklist item name to its number, ISO text to a datetime), so comparisons mean w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from sqlalchemy import (
     FromClause,
     Select,
     and_,
+    bindparam,
     cast,
     extract,
     false,
@@ -35,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy import Date as SqlDate
 from sqlalchemy import Integer as SqlInteger
 from sqlalchemy.sql.elements import KeyedColumnElement
+from sqlalchemy.types import TypeEngine
 
 from commonground.errors import NotFoundError, TerminalError
 from commonground.model.datamodel import DataModel
@@ -44,6 +46,8 @@ from commonground.model.types import FieldType, Storage
 from commonground.query.expressions import Binary, Call, Expr, In, Lambda, Literal, Path, Unary
 from commonground.query.plan import Query
 from commonground.store.database import Database
+
+Coerce = Callable[[Field, Any], Any]
 
 
 class QueryError(TerminalError, ValueError):
@@ -77,10 +81,13 @@ class Scope:
     table: FromClause
     joins: dict[tuple[str, ...], tuple[FromClause, Entity]] = field(default_factory=dict)
     from_clause: FromClause | None = None
-    coerce: Callable[[Field, Any], Any] | None = None
+    coerce: Coerce | None = None
     parent: Scope | None = None
     variable: str | None = None
     aliases: Iterator[int] = field(default_factory=lambda: count(1))
+    # Set while compiling a template: literals become parameters `_l<i>`, and the field each
+    # one is compared with (None: none) is noted here, in the order `query_shape` lists them.
+    slots: list[Field | None] | None = None
 
     def __post_init__(self) -> None:
         self.from_clause = self.table
@@ -185,7 +192,8 @@ def compile_expr(scope: Scope, expr: Expr, hint: Field | None = None) -> Any:
             # Plain values become one expanding parameter typed by the column: the statement
             # compiles (and is cached) once whatever the list's length, instead of once per
             # list with a bound literal per value (resolving 5,000 keys compiled for 50 ms).
-            return operand.in_([_coerced(scope, v.value, field_hint) for v in literals])
+            coerced = [_coerced(scope.db, scope.coerce, v.value, field_hint) for v in literals]
+            return operand.in_(coerced)
         return operand.in_([compile_expr(scope, v, field_hint) for v in expr.values])
     if isinstance(expr, Call):
         return _call(scope, expr)
@@ -201,37 +209,44 @@ def _field_of(scope: Scope, expr: Expr) -> Field | None:
 def _literal(scope: Scope, value: Any, hint: Field | None) -> Any:
     if value is None:
         return null()
-    if hint is not None and scope.coerce is not None:
-        value = _coerced(scope, value, hint)
+    value, type_ = _literal_value(scope.db, scope.coerce, value, hint)
+    if scope.slots is None:
+        return literal(value, type_=type_)
+    scope.slots.append(hint)
+    return bindparam(f"_l{len(scope.slots) - 1}", value, type_=type_)
+
+
+def _literal_value(
+    db: Database, coerce: Coerce | None, value: Any, hint: Field | None
+) -> tuple[Any, TypeEngine[Any] | None]:
+    """A (non-null) literal's bound value and its type (None: the value's own)."""
+    if hint is not None and coerce is not None:
+        value = _coerced(db, coerce, value, hint)
         if hint.storage in (Storage.PICKLIST, Storage.LOOKUP):
-            return literal(value)
-        return literal(value, type_=_column_type(scope, hint))
-    if isinstance(value, Decimal):
+            return value, None
+        return value, db.dialect.column_type(hint.storage, hint.scale)
+    if isinstance(value, Decimal) and db.dialect.name == "sqlite":
         # An arithmetic operand: exact where the driver takes decimals, a float on SQLite.
-        return literal(value) if scope.db.dialect.name != "sqlite" else literal(float(value))
-    return literal(value)
+        return float(value), None
+    return value, None
 
 
-def _coerced(scope: Scope, value: Any, hint: Field) -> Any:
+def _coerced(db: Database, coerce: Coerce | None, value: Any, hint: Field) -> Any:
     """A literal compared with a field, as the field stores it (QueryError when it cannot be)."""
-    if value is None or scope.coerce is None:
+    if value is None or coerce is None:
         return value
     try:
-        value = scope.coerce(hint, value)
+        value = coerce(hint, value)
     except ValueError as exc:
         raise QueryError(f"{hint.name}: {exc}") from None
     if hint.storage not in (Storage.PICKLIST, Storage.LOOKUP):
-        convert = scope.db.dialect.param_converter(hint.storage)
+        convert = db.dialect.param_converter(hint.storage)
         if convert is not None:
             try:
                 convert(value)  # refuse here what the column type would refuse at bind time
             except ValueError as exc:
                 raise QueryError(f"{hint.name}: {exc}") from None
     return value
-
-
-def _column_type(scope: Scope, hint: Field) -> Any:
-    return scope.db.dialect.column_type(hint.storage, hint.scale)
 
 
 def _binary(scope: Scope, expr: Binary) -> Any:
@@ -361,12 +376,96 @@ def selected_fields(entity: Entity, names: tuple[str, ...] | None) -> list[Field
 
 
 def compile_query(
-    db: Database, model: DataModel, query: Query, coerce: Callable[[Field, Any], Any]
+    db: Database, model: DataModel, query: Query, coerce: Coerce
 ) -> tuple[Select[Any], list[Field]]:
     """The SELECT for a query plan and the fields its rows hold, in order."""
+    statement, fields, _ = _compile(db, model, query, coerce, template=False)
+    return statement, fields
+
+
+@dataclass(frozen=True)
+class QueryTemplate:
+    """A SELECT compiled once for every query of one shape (`query_shape`): its literals,
+    top and skip are bound parameters, so another query of the shape needs only its values.
+
+    Building a SELECT and its cache key costs more than reading a small page with it; a
+    client paging or polling with varying values asks the same shape again and again.
+    """
+
+    entity: Entity
+    statement: Select[Any]
+    fields: list[Field]
+    hints: tuple[Field | None, ...]
+    db: Database
+    coerce: Coerce
+
+    def params(self, literals: list[Any], query: Query) -> dict[str, Any]:
+        """The parameters for a query of this shape, given its literals (`query_shape`)."""
+        values = {
+            f"_l{i}": _literal_value(self.db, self.coerce, value, hint)[0]
+            for i, (value, hint) in enumerate(zip(literals, self.hints, strict=True))
+        }
+        if query.top is not None:
+            values["_top"] = query.top
+        if query.skip:
+            values["_skip"] = query.skip
+        return values
+
+
+def compile_template(db: Database, model: DataModel, query: Query, coerce: Coerce) -> QueryTemplate:
+    """The template of a query's shape; only for a query `query_shape` gives a shape of."""
+    statement, fields, hints = _compile(db, model, query, coerce, template=True)
+    entity = model.entity(query.entity)
+    return QueryTemplate(entity, statement, fields, tuple(hints), db, coerce)
+
+
+def query_shape(query: Query) -> tuple[Hashable, list[Any]] | None:
+    """What a query's SQL depends on, and its literal values in the order they are compiled.
+
+    None when the filter has parts compiled per query (`in` lists, function calls, any/all):
+    such a query is compiled as it comes. A literal's shape is its type (and null is a shape
+    of its own: it compiles to IS NULL), so values that bind alike share a template.
+    """
+    literals: list[Any] = []
+    where = _expr_shape(query.where, literals) if query.where is not None else None
+    if query.where is not None and where is None:
+        return None
+    shape = (
+        query.entity,
+        query.select,
+        where,
+        query.order_by,
+        query.top is not None,
+        bool(query.skip),
+    )
+    return shape, literals
+
+
+def _expr_shape(expr: Expr, literals: list[Any]) -> Hashable | None:
+    if isinstance(expr, Path):
+        return ("path", expr.segments)
+    if isinstance(expr, Literal):
+        if expr.value is None:
+            return ("null",)
+        literals.append(expr.value)
+        return ("literal", type(expr.value))
+    if isinstance(expr, Binary):
+        left = _expr_shape(expr.left, literals)
+        right = _expr_shape(expr.right, literals) if left is not None else None
+        return None if right is None else (expr.op, left, right)
+    if isinstance(expr, Unary):
+        operand = _expr_shape(expr.operand, literals)
+        return None if operand is None else (expr.op, operand)
+    return None
+
+
+def _compile(
+    db: Database, model: DataModel, query: Query, coerce: Coerce, template: bool
+) -> tuple[Select[Any], list[Field], list[Field | None]]:
+    """The SELECT, its fields and (for a template) the fields its literals are compared with."""
     entity = model.entity(query.entity)
     table = db.table(entity.name)
-    scope = Scope(db, model, entity, table, coerce=coerce)
+    scope = Scope(db, model, entity, table, coerce=coerce, slots=[] if template else None)
     fields = selected_fields(entity, query.select)
     columns = [table.c[c] for f in fields for c in f.column_names()]
     condition = compile_expr(scope, query.where) if query.where is not None else None
@@ -380,16 +479,19 @@ def compile_query(
     statement = select(*columns).select_from(scope.from_clause).order_by(*order)
     if condition is not None:
         statement = statement.where(condition)
+    top: Any = query.top
+    skip: Any = query.skip
+    if template:
+        top = None if top is None else bindparam("_top", top, type_=SqlInteger)
+        skip = bindparam("_skip", skip, type_=SqlInteger) if skip else None
     if query.top is not None:
-        statement = statement.limit(query.top)
+        statement = statement.limit(top)
     if query.skip:
-        statement = statement.offset(query.skip)
-    return statement, fields
+        statement = statement.offset(skip)
+    return statement, fields, scope.slots or []
 
 
-def count_query(
-    db: Database, model: DataModel, query: Query, coerce: Callable[[Field, Any], Any]
-) -> Select[Any]:
+def count_query(db: Database, model: DataModel, query: Query, coerce: Coerce) -> Select[Any]:
     """SELECT count(*) of the records a query's filter matches (ignoring top and skip)."""
     entity = model.entity(query.entity)
     table = db.table(entity.name)
