@@ -219,9 +219,19 @@ def _bool_path(to_param: Callable[[Any], Any] | None) -> FastPath:
     return flags
 
 
+# Python's \s as a set of characters. sre tests this set several times faster than the
+# whitespace category (an e-mail column checked at ~200 ns a value, ~85 ns with the set).
+SPACES = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
 def _column_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """A pattern for a whole column: its values, each followed by a newline (see _all_match)."""
+    """A pattern for a whole column: its values, each followed by a newline (see _all_match).
+
+    Our patterns use \\s only inside a set and \\S only outside one: both become sets of
+    characters (see SPACES).
+    """
     body = pattern.pattern.removeprefix("^").removesuffix("$")
+    body = body.replace(r"\s", SPACES).replace(r"\S", f"[^{SPACES}]")
     return re.compile(f"(?:{body}\n)*")
 
 
