@@ -129,7 +129,7 @@ class FieldCodec:
 
     def encode(self, values: Sequence[Any], errors: ColumnErrors) -> Column:
         """Driver parameters for the column; bad values become None plus an error."""
-        if values.count(None) == len(values):  # a part or field no record gives
+        if all_none(values):  # a part or field no record gives
             return list(values)
         if self.fast is not None:
             done = self.fast(values)
@@ -164,17 +164,19 @@ FRACTION_TYPES = frozenset({float, Decimal, int, NONE_TYPE})
 EMPTY: dict[str, Any] = {}
 
 
-def _present(values: Sequence[Any]) -> list[Any]:
-    """The values that are not None (a copy only when there are Nones)."""
-    return list(filter(_is_not_none, values)) if None in values else list(values)
+def all_none(values: Sequence[Any]) -> bool:
+    """Whether every value is None. The first value decides most columns: comparing other
+    values with None (list.count, `in`) costs ~11 ns each, a tenth of a bulk load's encoding."""
+    return not values or (values[0] is None and values.count(None) == len(values))
 
 
 def _is_not_none(value: Any) -> bool:
     return value is not None
 
 
-def _in_range(values: Sequence[Any], low: int, high: int) -> bool:
-    present = _present(values)
+def _in_range(values: Sequence[Any], low: int, high: int, types: set[type]) -> bool:
+    """Whether the values that are not None lie within [low, high]; `types` are theirs."""
+    present = list(filter(_is_not_none, values)) if NONE_TYPE in types else values
     return not present or (low <= min(present) and max(present) <= high)
 
 
@@ -196,7 +198,8 @@ def fast_path(
         low, high = (1, 2**63 - 1) if storage is Storage.LOOKUP else (INTEGER_MIN, INTEGER_MAX)
 
         def whole(values: Sequence[Any]) -> Column | None:
-            if set(map(type, values)) <= INT_TYPES and _in_range(values, low, high):
+            types = set(map(type, values))
+            if types <= INT_TYPES and _in_range(values, low, high, types):
                 return list(values)
             return None
 
@@ -301,7 +304,7 @@ def _decimal_path(to_param: Callable[[Any], Any] | None, scale: int) -> FastPath
 
     def whole(values: Sequence[Any]) -> Column | None:
         types = set(map(type, values))
-        if types <= INT_TYPES and _in_range(values, -SAFE_WHOLE, SAFE_WHOLE):
+        if types <= INT_TYPES and _in_range(values, -SAFE_WHOLE, SAFE_WHOLE, types):
             if to_param is None:  # the driver takes decimals: send exact ones
                 return [None if v is None else Decimal(v) for v in values]
             return list(values)
@@ -353,9 +356,10 @@ def _digits(value: Decimal) -> tuple[int, ...]:
 
 def _split_fast(names: list[str], values: Sequence[Any]) -> dict[str, list[Any]] | None:
     """Part columns when every value is a dict using only the exact part names, else None."""
-    if not set(map(type, values)) <= DICT_TYPES:
+    types = set(map(type, values))
+    if not types <= DICT_TYPES:
         return None
-    mappings = [v or EMPTY for v in values] if None in values else values
+    mappings = [v or EMPTY for v in values] if NONE_TYPE in types else values
     given = set(chain.from_iterable(mappings))
     if not given <= set(names):
         return None

@@ -33,7 +33,7 @@ from commonground.model.entity import (
 )
 from commonground.model.field import Field
 from commonground.model.types import FieldType, Storage
-from commonground.service.codec import EntityCodec, record_errors
+from commonground.service.codec import EntityCodec, all_none, record_errors
 from commonground.service.context import WriteContext
 from commonground.service.write_access import Denial, WriteAccess
 from commonground.store import records as rows_store
@@ -317,7 +317,7 @@ class BatchWriter:
                     self.fail(p, RECORD_ID, message, "MissingKey")
         names_given = [c for c, _ in columns]
         values = [list(v) for _, v in columns]
-        empty = frozenset(c for c, v in columns if v.count(None) == len(v))
+        empty = frozenset(c for c, v in columns if all_none(v))
         return Group(positions, names_given, values, expected, given_ids, empty=empty)
 
     def _system_int(self, position: int, value: Any, name: str) -> int | None:
