@@ -364,8 +364,8 @@ class BatchWriter:
         self, groups: list[Group], match: list[str], mode: WriteMode
     ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
         """Stored rows matching the batch: match tuple -> (RecordId, VersionNumber, columns...)."""
-        for group in groups:
-            self.fetched += [c for c in group.columns if c not in self.fetched]
+        for group in groups:  # the match columns come first in every stored row already
+            self.fetched += [c for c in group.columns if c not in self.fetched and c not in match]
         if mode is WriteMode.CREATE and match == [RECORD_ID]:
             for group in groups:
                 group.keys = [None] * len(group.positions)
@@ -397,8 +397,9 @@ class BatchWriter:
     ) -> Plan:
         plan = Plan()
         seen: set[tuple[Any, ...]] = set()
+        stored_columns = [*match, *self.fetched]
         for group in groups:
-            indexes = [self.width + self.fetched.index(c) for c in group.columns]
+            indexes = [stored_columns.index(c) for c in group.columns]
             compare = itemgetter(*indexes) if indexes else None
             if len(groups) == 1 and self._plan_fast(plan, group, compare, mode, match, existing):
                 continue
@@ -622,10 +623,17 @@ class BatchWriter:
         outcomes = [Outcome.FAILED] * size
         record_ids: list[int | None] = [None] * size
         versions: list[int | None] = [None] * size
-        for position, (rid, version) in plan.unchanged.items():
-            if position not in self.failed:
-                outcomes[position] = Outcome.UNCHANGED
-                record_ids[position], versions[position] = rid, version
+        unchanged = plan.unchanged
+        if len(unchanged) == size and not self.failed and list(unchanged) == list(range(size)):
+            # the whole batch is unchanged, in order (a repeated load): no loop per record
+            outcomes = [Outcome.UNCHANGED] * size
+            record_ids = list(map(itemgetter(0), unchanged.values()))
+            versions = list(map(itemgetter(1), unchanged.values()))
+        else:
+            for position, (rid, version) in unchanged.items():
+                if position not in self.failed:
+                    outcomes[position] = Outcome.UNCHANGED
+                    record_ids[position], versions[position] = rid, version
         inserts, updates = plan.inserts, plan.updates
         if self.failed:
             inserts = [(g, i) for g, i in inserts if g.positions[i] not in self.failed]
