@@ -231,3 +231,32 @@ def test_apply_with_orderby_top_and_count(standard):
 def test_apply_refuses_options_it_cannot_honour(standard, given, message):
     apply = "groupby((IndustryCode),aggregate(EmployeeCount with sum as Total))"
     assert message in str(error(standard, {"$apply": apply, **given}))
+
+
+# -- parsed texts are kept ---------------------------------------------------------------
+
+
+def test_the_same_option_text_is_parsed_once_per_model(standard):
+    given = {"$filter": "EmployeeCount gt 5", "$select": "FullName"}
+    first, second = options(standard, **given), options(standard, **given)
+    assert second.query.where is first.query.where
+    assert second.query.select is first.query.select
+    other = options(standard, **{**given, "$filter": "EmployeeCount gt 6"})
+    assert dump(other.query.where) != dump(first.query.where)
+
+
+def test_kept_filters_are_per_entity_and_per_parameter_alias(standard):
+    def where(entity: str, value: str) -> str:
+        given = {"$filter": "FullName eq @name", "@name": value}
+        return dump(options(standard, entity, **given).query.where)
+
+    assert where("Account", "'A'") != where("Account", "'B'")
+    assert where("Account", "'A'") == where("Account", "'A'")
+    assert options(standard, "Account", **{"$select": "AccountId"}).query.select == ("AccountId",)
+    assert "AccountId" in str(error(standard, {"$select": "AccountId"}, "Contact"))
+
+
+def test_a_changed_model_parses_its_options_anew(standard):
+    changed = standard.with_entity(standard.entity("Account"))
+    given = {"$filter": "EmployeeCount gt 5"}
+    assert options(changed, **given).query.where is not options(standard, **given).query.where

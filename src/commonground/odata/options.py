@@ -10,9 +10,9 @@ to the API's paging and change tracking and are left to it. Page size comes from
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import Entity
@@ -28,14 +28,15 @@ from commonground.odata.errors import ODataQueryError
 from commonground.odata.expand import parse_expand
 from commonground.odata.filter_parser import parse_filter
 from commonground.odata.lexer import Kind, TokenStream
+from commonground.odata.memo import PerDefinition
 from commonground.odata.properties import Schema
 from commonground.query.aggregate import Apply
-from commonground.query.expressions import Expr
-from commonground.query.plan import Include, Order, Query
+from commonground.query.plan import Order, Query
 
 OPTIONS = ("$filter", "$select", "$orderby", "$top", "$skip", "$count", "$expand", "$apply")
 LEFT_TO_THE_API = frozenset({"$skiptoken", "$deltatoken"})
 NOT_WITH_APPLY = ("$filter", "$select", "$expand")
+PARSED_TEXTS = 1024  # option texts kept parsed, per model
 T = TypeVar("T")
 
 
@@ -59,9 +60,10 @@ def parse_query_options(
     check_option_names(options)
     schema = Schema(model)
     aliases = {name: value for name, value in options.items() if name.startswith("@")}
+    parsed = _Parsed(model, entity, options, tuple(sorted(aliases.items())))
     apply = None
     if "$apply" in options:
-        apply = parse_apply(entity, model, options["$apply"], aliases, schema)
+        apply = parsed("$apply", lambda t: parse_apply(entity, model, t, aliases, schema))
         for name in NOT_WITH_APPLY:
             if name in options:
                 raise ODataQueryError(
@@ -69,24 +71,50 @@ def parse_query_options(
                     + ("; use filter(...) inside $apply" if name == "$filter" else ""),
                     option=name,
                 )
-
-    def filter_(text: str) -> Expr:
-        return parse_filter(entity, model, text, aliases, schema)
-
-    def expand(text: str) -> tuple[Include, ...]:
-        return parse_expand(entity, model, text, aliases, schema)
-
     query = Query(
         entity.name,
-        select=_optional(options, "$select", lambda t: parse_select(entity, model, t, schema)),
-        where=_optional(options, "$filter", filter_),
+        select=parsed("$select", lambda t: parse_select(entity, model, t, schema)),
+        where=parsed("$filter", lambda t: parse_filter(entity, model, t, aliases, schema)),
         order_by=_orderby(schema, entity, options.get("$orderby"), apply),
-        top=_optional(options, "$top", lambda t: parse_count_number("$top", t)),
-        skip=_optional(options, "$skip", lambda t: parse_count_number("$skip", t)),
-        include=_optional(options, "$expand", expand) or (),
+        top=parsed("$top", lambda t: parse_count_number("$top", t)),
+        skip=parsed("$skip", lambda t: parse_count_number("$skip", t)),
+        include=parsed("$expand", lambda t: parse_expand(entity, model, t, aliases, schema)) or (),
     )
-    count = _optional(options, "$count", lambda t: parse_boolean("$count", t))
+    count = parsed("$count", lambda t: parse_boolean("$count", t))
     return ParsedOptions(query, bool(count), apply)
+
+
+parsed_texts: PerDefinition[DataModel, dict[Hashable, Any]] = PerDefinition(lambda _: {})
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """Parses one option of a request, or takes what the same text parsed to before.
+
+    Clients send the same `$select`, `$expand` and often the same `$filter` request after
+    request; parsing one costs more than the rest of reading a small page. What an option
+    parses to depends on the model (kept per model object: a schema change makes a new one),
+    the entity, the text and the parameter aliases, and is immutable, so it can be shared.
+    """
+
+    model: DataModel
+    entity: Entity
+    options: Mapping[str, str]
+    aliases: tuple[tuple[str, str], ...]
+
+    def __call__(self, name: str, parse: Callable[[str], T]) -> T | None:
+        text = self.options.get(name)
+        if text is None:
+            return None
+        kept = parsed_texts(self.model)
+        key = (self.entity.name, name, text, self.aliases)
+        if key in kept:
+            return cast(T, kept[key])
+        value = parse(text)
+        if len(kept) >= PARSED_TEXTS:
+            kept.pop(next(iter(kept), None), None)
+        kept[key] = value
+        return value
 
 
 def check_option_names(options: Mapping[str, str]) -> None:
@@ -103,11 +131,6 @@ def check_option_names(options: Mapping[str, str]) -> None:
         raise ODataQueryError(
             f"unsupported query option (supported: {', '.join(OPTIONS)})", option=name
         )
-
-
-def _optional(options: Mapping[str, str], name: str, parse: Callable[[str], T]) -> T | None:
-    text = options.get(name)
-    return None if text is None else parse(text)
 
 
 def _orderby(
