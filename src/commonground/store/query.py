@@ -36,7 +36,6 @@ from sqlalchemy import (
 from sqlalchemy import Date as SqlDate
 from sqlalchemy import Integer as SqlInteger
 from sqlalchemy.sql.elements import KeyedColumnElement
-from sqlalchemy.types import TypeEngine
 
 from commonground.errors import NotFoundError, TerminalError
 from commonground.model.datamodel import DataModel
@@ -48,6 +47,7 @@ from commonground.query.plan import Query
 from commonground.store.database import Database
 
 Coerce = Callable[[Field, Any], Any]
+NUMBERED = (Storage.PICKLIST, Storage.LOOKUP)  # stored as the numbers they bind as
 
 
 class QueryError(TerminalError, ValueError):
@@ -209,26 +209,25 @@ def _field_of(scope: Scope, expr: Expr) -> Field | None:
 def _literal(scope: Scope, value: Any, hint: Field | None) -> Any:
     if value is None:
         return null()
-    value, type_ = _literal_value(scope.db, scope.coerce, value, hint)
+    value = _literal_value(scope.db, scope.coerce, value, hint)
+    type_ = None  # a literal compared with no field, a picklist or a lookup: its own type
+    if hint is not None and scope.coerce is not None and hint.storage not in NUMBERED:
+        type_ = scope.db.dialect.column_type(hint.storage, hint.scale)
     if scope.slots is None:
         return literal(value, type_=type_)
     scope.slots.append(hint)
     return bindparam(f"_l{len(scope.slots) - 1}", value, type_=type_)
 
 
-def _literal_value(
-    db: Database, coerce: Coerce | None, value: Any, hint: Field | None
-) -> tuple[Any, TypeEngine[Any] | None]:
-    """A (non-null) literal's bound value and its type (None: the value's own)."""
+def _literal_value(db: Database, coerce: Coerce | None, value: Any, hint: Field | None) -> Any:
+    """A non-null literal as it is bound: as the field it is compared with stores it, or as
+    itself (typed by its own value) when it is compared with no field."""
     if hint is not None and coerce is not None:
-        value = _coerced(db, coerce, value, hint)
-        if hint.storage in (Storage.PICKLIST, Storage.LOOKUP):
-            return value, None
-        return value, db.dialect.column_type(hint.storage, hint.scale)
+        return _coerced(db, coerce, value, hint)
     if isinstance(value, Decimal) and db.dialect.name == "sqlite":
         # An arithmetic operand: exact where the driver takes decimals, a float on SQLite.
-        return float(value), None
-    return value, None
+        return float(value)
+    return value
 
 
 def _coerced(db: Database, coerce: Coerce | None, value: Any, hint: Field) -> Any:
@@ -402,7 +401,7 @@ class QueryTemplate:
     def params(self, literals: list[Any], query: Query) -> dict[str, Any]:
         """The parameters for a query of this shape, given its literals (`query_shape`)."""
         values = {
-            f"_l{i}": _literal_value(self.db, self.coerce, value, hint)[0]
+            f"_l{i}": _literal_value(self.db, self.coerce, value, hint)
             for i, (value, hint) in enumerate(zip(literals, self.hints, strict=True))
         }
         if query.top is not None:
