@@ -396,23 +396,22 @@ class BatchWriter:
         mode: WriteMode,
     ) -> Plan:
         plan = Plan()
-        seen: set[tuple[Any, ...]] = set()
         stored_columns = [*match, *self.fetched]
+        first: dict[tuple[Any, ...], int] | None = None  # key -> its first position
         for group in groups:
             indexes = [stored_columns.index(c) for c in group.columns]
             compare = itemgetter(*indexes) if indexes else None
             if len(groups) == 1 and self._plan_fast(plan, group, compare, mode, match, existing):
                 continue
+            first = first if first is not None else self._first_positions(groups)
             for i, position in enumerate(group.positions):
                 if position in self.failed:
                     continue
                 value = group.keys[i]
-                if value is not None and value in seen:
+                if value is not None and first[value] != position:
                     message = "the same key appears earlier in this batch"
                     self.fail(position, ", ".join(match), message, "DuplicateInBatch")
                     continue
-                if value is not None:
-                    seen.add(value)
                 stored = existing.get(value) if value is not None else None
                 if stored is None:
                     self._plan_new(plan, group, i, mode, match)
@@ -431,6 +430,16 @@ class BatchWriter:
                 else:
                     plan.unchanged[position] = (record_id, version)
         return plan
+
+    def _first_positions(self, groups: list[Group]) -> dict[tuple[Any, ...], int]:
+        """The first position of each key among the records not failed yet: a key repeated
+        in another group is a repeat of the earlier record, whichever group comes first."""
+        first: dict[tuple[Any, ...], int] = {}
+        for group in groups:
+            for position, key in zip(group.positions, group.keys, strict=True):
+                if key is not None and position not in self.failed:
+                    first[key] = min(first.get(key, position), position)
+        return first
 
     def _plan_fast(
         self,
