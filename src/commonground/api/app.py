@@ -21,6 +21,7 @@ from commonground.admin.app import admin_app
 from commonground.admin.sessions import BASE as ADMIN
 from commonground.api import batch, dispatch
 from commonground.api.errors import ApiError, api_error, error_response
+from commonground.api.heap import settle_heap
 from commonground.api.integration import IntegrationGuard, integration_routes
 from commonground.api.limits import RequestBudget
 from commonground.api.metadata import metadata_routes
@@ -50,6 +51,9 @@ class ApiSettings:
     requests_per_window: int = 6000
     window_seconds: float = 300.0
     point_reads: bool = True  # answer plain GETs of one record before the stack (point_reads)
+    # Freeze the heap once an environment is opened (heap.settle_heap): for a server process,
+    # whose environments live as long as it does; not for an app made inside a test run.
+    settle_heap: bool = False
 
 
 def create_app(
@@ -134,6 +138,8 @@ class Api:
         env = self.environments.opened(name)
         if env is None:
             env = await run_in_threadpool(self.environments.open, name)
+            if self.settings.settle_heap:
+                settle_heap()
         return env
 
     async def health(self, request: Request) -> Response:

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from commonground.api.app import ApiSettings, create_app
+from commonground.api.heap import settle_heap
 from commonground.integration.integrator import Integrator
 from commonground.integration.scheduler import Scheduler
 from commonground.security.authentication import open_authenticator
@@ -28,9 +29,13 @@ def app_from_settings() -> Any:
     if (setting("scheduler") or "on").lower() in ("on", "1", "true", "yes"):
         scheduler = Scheduler(integrator)
         threading.Thread(target=scheduler.run_forever, name="scheduler", daemon=True).start()
-    return create_app(
+    app = create_app(
         environments,
         authenticator,
-        ApiSettings(requests_per_window=int(count), window_seconds=float(window or 300)),
+        ApiSettings(
+            requests_per_window=int(count), window_seconds=float(window or 300), settle_heap=True
+        ),
         integrator,
     )
+    settle_heap()
+    return app
