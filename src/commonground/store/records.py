@@ -8,6 +8,7 @@ writing it is one executemany (or COPY) per batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -101,7 +102,7 @@ def _fetch_by_range(
         return None
     selected: list[ColumnClause[Any]] = [sql_column(name) for name in (key, *fetch)]
     rows = driver_rows(conn, select(*selected).select_from(table).where(in_range))
-    return [row for row in rows if row[0] in wanted]
+    return list(compress(rows, map(wanted.__contains__, map(itemgetter(0), rows))))
 
 
 def driver_rows(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
