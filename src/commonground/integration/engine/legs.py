@@ -8,11 +8,17 @@ watermark, counts and record errors in one catalog transaction. Lookups in eithe
 remember what earlier batches of the leg found (memo.py). Because the watermark is stored only
 after the destination committed, a crash at any point re-reads at most the batch in flight,
 and writing it again by integration key is idempotent: nothing is lost and nothing is written
-twice."""
+twice.
+
+The cyclic garbage collector is held off while a batch is mapped and written: a batch makes
+tens of thousands of dicts and tuples, none of them in cycles, and letting the collector
+rescan everything that survives between its passes cost about a tenth of a bulk load."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +139,8 @@ class LegRunner:
             for prepared in batches:
                 if not self.keep_going():
                     raise RunCancelledError
-                self._batch(prepared)
+                with _collector_paused():
+                    self._batch(prepared)
         return self.counts
 
     def _prepared(self, request: ReadRequest, check_echoes: bool) -> Iterator[_SourceBatch]:
@@ -282,3 +289,16 @@ class LegRunner:
                         origin=job.source.address,
                     )
         self.progress(StepProgress(job.task, job.step, self.counts))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Automatic garbage collection off inside the block (see the module docstring); it
+    stays off when it already was, so nested pauses (the hub's batch writer has one) nest."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
