@@ -100,7 +100,9 @@ class Group:
     values: list[list[Any]]  # one list per column, in `columns` order
     expected: list[int | None]
     given_ids: list[int | None]
-    keys: list[tuple[Any, ...] | None] = field(default_factory=list)
+    # Each record's match value: the key column's value when matching on one column (no
+    # 1-tuples to build and hash), else the tuple of them; None when it has none.
+    keys: list[Any] = field(default_factory=list)
     # Columns every record of the group leaves empty: inserts need not bind them at all.
     empty: frozenset[str] = frozenset()
 
@@ -331,10 +333,11 @@ class BatchWriter:
 
     # -- matching ------------------------------------------------------------------------
 
-    def _key_values(self, group: Group, match: list[str]) -> list[tuple[Any, ...] | None]:
-        """Each record's match tuple (None, with an error, when a key field has no value)."""
+    def _key_values(self, group: Group, match: list[str]) -> list[Any]:
+        """Each record's match value, see Group.keys (None, with an error, when a key field
+        has no value)."""
         if match == [RECORD_ID]:
-            return [None if rid is None else (rid,) for rid in group.given_ids]
+            return list(group.given_ids)
         missing = [c for c in match if c not in group.columns]
         if missing:
             for position in group.positions:
@@ -343,14 +346,14 @@ class BatchWriter:
                 )
             return [None] * len(group.positions)
         indexes = [group.columns.index(c) for c in match]
-        keys: list[tuple[Any, ...] | None]
-        if len(indexes) == 1:  # 1-tuples of the key column, built in C
-            key_column = group.values[indexes[0]]
-            keys = list(zip(key_column))
-            if None not in key_column:
-                return keys
-        else:
-            keys = list(map(itemgetter(*indexes), group.rows))
+        if len(indexes) == 1:
+            keys = list(group.values[indexes[0]])
+            if None in keys:
+                for i in [i for i, key in enumerate(keys) if key is None]:
+                    message = f"key field '{match[0]}' has no value"
+                    self.fail(group.positions[i], match[0], message, "MissingKey")
+            return keys
+        keys = list(map(itemgetter(*indexes), group.rows))
         for i, key in enumerate(keys):
             if key is not None and None in key:
                 column = match[key.index(None)]
@@ -362,29 +365,26 @@ class BatchWriter:
 
     def _existing(
         self, groups: list[Group], match: list[str], mode: WriteMode
-    ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-        """Stored rows matching the batch: match tuple -> (RecordId, VersionNumber, columns...)."""
+    ) -> dict[Any, tuple[Any, ...]]:
+        """Stored rows matching the batch, by match value (see Group.keys): rows of the match
+        columns, then RecordId, VersionNumber and the batch's columns."""
         for group in groups:  # the match columns come first in every stored row already
             self.fetched += [c for c in group.columns if c not in self.fetched and c not in match]
         if mode is WriteMode.CREATE and match == [RECORD_ID]:
             for group in groups:
                 group.keys = [None] * len(group.positions)
             return {}
-        wanted: set[tuple[Any, ...] | None] = set()
+        wanted: set[Any] = set()
         for group in groups:
             group.keys = self._key_values(group, match)
             wanted.update(group.keys)
         wanted.discard(None)  # records without a key value
-        rows = rows_store.fetch_by_values(
-            self.ctx.conn,
-            self.table,
-            match,
-            cast(list[tuple[Any, ...]], list(wanted)),
-            self.fetched,
-        )
+        conn, fetched = self.ctx.conn, self.fetched
         self.width = len(match)
-        if self.width == 1:  # 1-tuples of the key column, built in C
-            return dict(zip(zip(map(itemgetter(0), rows)), rows, strict=True))
+        if self.width == 1:
+            rows = rows_store.fetch_by_keys(conn, self.table, match[0], wanted, fetched)
+            return dict(zip(map(itemgetter(0), rows), rows, strict=True))
+        rows = rows_store.fetch_by_values(conn, self.table, match, list(wanted), fetched)
         pick = itemgetter(*range(self.width))
         return {pick(row): row for row in rows}
 
@@ -392,12 +392,12 @@ class BatchWriter:
         self,
         groups: list[Group],
         match: list[str],
-        existing: dict[tuple[Any, ...], tuple[Any, ...]],
+        existing: dict[Any, tuple[Any, ...]],
         mode: WriteMode,
     ) -> Plan:
         plan = Plan()
         stored_columns = [*match, *self.fetched]
-        first: dict[tuple[Any, ...], int] | None = None  # key -> its first position
+        first: dict[Any, int] | None = None  # key -> its first position
         for group in groups:
             indexes = [stored_columns.index(c) for c in group.columns]
             compare = itemgetter(*indexes) if indexes else None
@@ -417,7 +417,8 @@ class BatchWriter:
                     self._plan_new(plan, group, i, mode, match)
                     continue
                 if mode is WriteMode.CREATE:
-                    message = f"a record with {', '.join(match)} = {value} already exists"
+                    shown = value if len(match) > 1 else (value,)
+                    message = f"a record with {', '.join(match)} = {shown} already exists"
                     self.fail(position, ", ".join(match), message, "DuplicateKey")
                     continue
                 record_id, version = int(stored[self.width]), int(stored[self.width + 1])
@@ -431,10 +432,10 @@ class BatchWriter:
                     plan.unchanged[position] = (record_id, version)
         return plan
 
-    def _first_positions(self, groups: list[Group]) -> dict[tuple[Any, ...], int]:
+    def _first_positions(self, groups: list[Group]) -> dict[Any, int]:
         """The first position of each key among the records not failed yet: a key repeated
         in another group is a repeat of the earlier record, whichever group comes first."""
-        first: dict[tuple[Any, ...], int] = {}
+        first: dict[Any, int] = {}
         for group in groups:
             for position, key in zip(group.positions, group.keys, strict=True):
                 if key is not None and position not in self.failed:
@@ -448,7 +449,7 @@ class BatchWriter:
         compare: Any,
         mode: WriteMode,
         match: list[str],
-        existing: dict[tuple[Any, ...], tuple[Any, ...]],
+        existing: dict[Any, tuple[Any, ...]],
     ) -> bool:
         """The plan of a clean batch in a few whole-list passes; False when the batch needs
         the careful path (failures, versions to check, missing or repeated keys, creates)."""
@@ -463,9 +464,9 @@ class BatchWriter:
         )
         if not clean or compare is None or len(group.columns) < 2:
             return False
-        stored = list(map(existing.get, cast(list[tuple[Any, ...]], keys)))
+        stored = list(map(existing.get, keys))
         positions, w = group.positions, self.width
-        found = [i for i in range(count) if stored[i] is not None]
+        found = list(compress(range(count), stored))  # stored rows are tuples, never empty
         new = [i for i in range(count) if stored[i] is None] if len(found) < count else []
         if mode is WriteMode.UPSERT and match != [RECORD_ID]:
             plan.inserts.extend(zip(repeat(group), new))
@@ -474,8 +475,12 @@ class BatchWriter:
                 self._plan_new(plan, group, i, mode, match)
         if not found:
             return True
-        found_rows = cast(list[tuple[Any, ...]], [stored[i] for i in found])
-        same = list(map(eq, map(compare, found_rows), map(group.rows.__getitem__, found)))
+        if new:
+            found_rows = cast(list[tuple[Any, ...]], [stored[i] for i in found])
+            given = list(map(group.rows.__getitem__, found))
+        else:  # every record is stored already (a repeated load)
+            found_rows, given = cast(list[tuple[Any, ...]], stored), group.rows
+        same = list(map(eq, map(compare, found_rows), given))
         kept = list(compress(found, same))
         ids_and_versions = map(itemgetter(w, w + 1), compress(found_rows, same))
         plan.unchanged.update(zip(map(positions.__getitem__, kept), ids_and_versions, strict=True))

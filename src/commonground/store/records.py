@@ -52,15 +52,41 @@ def fetch_by_values(
     driver parameters a batch was encoded into); the IN list is one expanding parameter, so
     the statement compiles once and is cached. Chunks keep within parameter limits.
     """
+    if len(match) == 1:
+        return fetch_by_keys(conn, table, match[0], {v[0] for v in values}, fetch)
     if not values:
         return []
     if len(values) <= SMALL_IN:
         small = select_in(table, tuple(match), tuple(fetch), len(values), conn.dialect)
         return small.rows(conn, in_values(values))
-    if len(match) == 1 and len(values) >= RANGE_MIN:
-        ranged = _fetch_by_range(conn, table, match[0], values, fetch)
+    return _fetch_by_in(conn, table, match, values, fetch)
+
+
+def fetch_by_keys(
+    conn: Connection, table: Table, key: str, keys: set[Any], fetch: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """`fetch_by_values` for one match column, its values given bare: a batch's keys need no
+    1-tuples built and hashed (about a quarter of a microsecond a record)."""
+    if not keys:
+        return []
+    if len(keys) <= SMALL_IN:
+        small = select_in(table, (key,), tuple(fetch), len(keys), conn.dialect)
+        return small.rows(conn, in_values([(k,) for k in keys]))
+    if len(keys) >= RANGE_MIN:
+        ranged = _fetch_by_range(conn, table, key, keys, fetch)
         if ranged is not None:
             return ranged
+    return _fetch_by_in(conn, table, [key], [(k,) for k in keys], fetch)
+
+
+def _fetch_by_in(
+    conn: Connection,
+    table: Table,
+    match: Sequence[str],
+    values: Sequence[tuple[Any, ...]],
+    fetch: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """The rows by one IN list (of tuples for several match columns), in chunks."""
     raw: list[ColumnClause[Any]] = [sql_column(name) for name in (*match, *fetch)]
     keys: list[ColumnClause[Any]] = [sql_column(name) for name in match]
     target = tuple_(*keys) if len(match) > 1 else keys[0]
@@ -76,11 +102,7 @@ def fetch_by_values(
 
 
 def _fetch_by_range(
-    conn: Connection,
-    table: Table,
-    key: str,
-    values: Sequence[tuple[Any, ...]],
-    fetch: Sequence[str],
+    conn: Connection, table: Table, key: str, wanted: set[Any], fetch: Sequence[str]
 ) -> list[tuple[Any, ...]] | None:
     """The same rows read as one index range, when the batch's keys are dense in the table.
 
@@ -89,7 +111,6 @@ def _fetch_by_range(
     cheaper than a seek per key. Returns None when the keys are spread out (the range holds
     more than twice as many rows as asked for) or cannot be ordered like the database does.
     """
-    wanted = {v[0] for v in values}
     if not _orders_like_database(conn, wanted):
         return None
     low, high = min(wanted), max(wanted)
