@@ -318,7 +318,7 @@ class BatchWriter:
                     message = "a RecordId (or an alternate key) is needed to find the record"
                     self.fail(p, RECORD_ID, message, "MissingKey")
         names_given = [c for c, _ in columns]
-        values = [list(v) for _, v in columns]
+        values = [v for _, v in columns]  # the codec returns new lists
         empty = frozenset(c for c, v in columns if all_none(v))
         return Group(positions, names_given, values, expected, given_ids, empty=empty)
 
