@@ -36,6 +36,7 @@ from commonground.store.database import Database
 from commonground.store.query import (
     QueryError,
     QueryTemplate,
+    cheap_terms_first,
     child_relationship,
     compile_query,
     compile_template,
@@ -85,7 +86,7 @@ class Reader:
     def query(self, conn: Connection, query: Query, access: Access = SYSTEM_ACCESS) -> list[Record]:
         """The records a query plan selects, with their includes."""
         entity = self.model.entity(query.entity)
-        query = self.secured(entity, query, access)
+        query = cheap_terms_first(self.db, self.model, self.secured(entity, query, access))
         statement, fields, params = self._statement(entity, query)
         codec = self.codec(entity)
         records = codec.decode_rows(fields, conn.execute(statement, params))
@@ -132,6 +133,7 @@ class Reader:
     def count(self, conn: Connection, query: Query, access: Access = SYSTEM_ACCESS) -> int:
         """How many records the query's filter matches."""
         query = self.secured(self.model.entity(query.entity), query, access)
+        query = cheap_terms_first(self.db, self.model, query)
         return int(conn.execute(count_query(self.db, self.model, query, self.coerce)).scalar() or 0)
 
     def within(

@@ -10,9 +10,10 @@ picklist item name to its number, ISO text to a datetime), so comparisons mean w
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from itertools import count
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
+    Table,
     and_,
     bindparam,
     cast,
@@ -488,6 +490,71 @@ def _compile(
     if query.skip:
         statement = statement.offset(skip)
     return statement, fields, scope.slots or []
+
+
+def cheap_terms_first(db: Database, model: DataModel, query: Query) -> Query:
+    """The query with the terms of each `and`/`or` chain of its filter reordered: comparisons
+    of the entity's own columns first, by the columns' places in the row, then the rest
+    (functions, paths through lookups, any/all) in the order they were given.
+
+    SQLite tests a chain's terms in the order written and reads a row's columns only as far
+    as the last one it needs: on a wide table, a filter that tests a late column before an
+    early one reads most of each scanned row for nothing (on 76-column Accounts,
+    `Status eq 'Active' and EmployeeCount ge k` ran 2.5x slower than the same terms swapped).
+    `and` and `or` commute in SQL's logic, and a guard written as a plain comparison still
+    comes before the function it guards.
+    """
+    if query.where is None:
+        return query
+    positions = _column_positions(db.table(model.entity(query.entity).name))
+    return replace(query, where=_cheap_first(query.where, positions))
+
+
+@lru_cache(maxsize=256)
+def _column_positions(table: Table) -> dict[str, int]:
+    return {column.name.lower(): place for place, column in enumerate(table.columns)}
+
+
+def _cheap_first(expr: Expr, positions: dict[str, int]) -> Expr:
+    if not (isinstance(expr, Binary) and expr.op in ("and", "or")):
+        return expr
+    terms: list[Expr] = []
+    pending: list[Expr] = [expr]
+    while pending:  # the chain's terms, left to right
+        term = pending.pop()
+        if isinstance(term, Binary) and term.op == expr.op:
+            pending += [term.right, term.left]
+        else:
+            terms.append(_cheap_first(term, positions))
+    terms.sort(key=lambda term: _cost(term, positions))
+    return _balanced(expr.op, terms)
+
+
+def _balanced(op: str, terms: list[Expr]) -> Expr:
+    """A chain of terms as a balanced tree (as the parser builds one): a chain of thousands
+    stays a few levels deep for the recursive compiler, and reads left to right as given."""
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return Binary(op, _balanced(op, terms[:middle]), _balanced(op, terms[middle:]))
+
+
+LATE = (1, 0)  # the cost of a term that is not a plain comparison of the row's own columns
+
+
+def _cost(expr: Expr, positions: dict[str, int]) -> tuple[int, int]:
+    if isinstance(expr, Literal):
+        return (0, 0)
+    if isinstance(expr, Path):
+        place = positions.get("_".join(expr.segments).lower())  # a field or a compound part
+        return LATE if place is None else (0, place)
+    if isinstance(expr, Binary):
+        return max(_cost(expr.left, positions), _cost(expr.right, positions))
+    if isinstance(expr, Unary):
+        return _cost(expr.operand, positions)
+    if isinstance(expr, In):
+        return max([_cost(expr.operand, positions), *(_cost(v, positions) for v in expr.values)])
+    return LATE
 
 
 def count_query(db: Database, model: DataModel, query: Query, coerce: Coerce) -> Select[Any]:
