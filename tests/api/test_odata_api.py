@@ -74,6 +74,18 @@ def test_patch_by_alternate_key_is_an_upsert_with_conditions(client: httpx.Clien
     assert refused.status_code == 412
 
 
+def test_a_body_less_patch_answers_the_etag_of_the_version_it_wrote(client: httpx.Client) -> None:
+    url = "Accounts(AccountId='ETAG-1')"
+    created = client.patch(url, json=account("Tagged"))
+    assert created.status_code == 204
+    assert created.headers["ETag"] == client.get(url).json()["@odata.etag"]
+    changed = client.patch(url, json={"FullName": "Tagged again"})
+    assert changed.headers["ETag"] == client.get(url).json()["@odata.etag"]
+    assert changed.headers["ETag"] != created.headers["ETag"]
+    unchanged = client.patch(url, json={"FullName": "Tagged again"})
+    assert unchanged.headers["ETag"] == changed.headers["ETag"]
+
+
 def test_validation_errors_name_record_and_field(client: httpx.Client) -> None:
     response = client.post("Accounts", json={"FullName": "x" * 200, "Status": "Bogus"})
     assert response.status_code == 400

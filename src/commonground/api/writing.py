@@ -64,6 +64,7 @@ def _representation(
     status: int,
     *,
     body_by_default: bool = False,
+    version: int | None = None,
 ) -> Response:
     """The answer to a write: the record with `status` (201/200), or 204 without it.
 
@@ -72,24 +73,33 @@ def _representation(
     `Prefer: return=representation`. POST follows OData (`body_by_default`), so standard
     clients learn the new record's key from the body; PATCH keeps 204 unless asked, as both
     allow. Either way OData-EntityId (and Location, when created) names the record. The
-    record is read inside the write transaction, so a change set sees its own writes.
+    record is read inside the write transaction, so a change set sees its own writes;
+    an answer without it takes the `version` the write reported, when given, unread.
     """
     env = tx.env
     root = service_root(request)
     location = f"{root}{entity_set_name(entity.name)}({record_id})"
     asked = prefer(request).get("return")
     minimal = asked == "minimal" or (asked != "representation" and not body_by_default)
-    record = _version_read(tx, entity, record_id) if minimal else tx.get(entity.name, record_id)
-    headers = {"OData-EntityId": location, "ETag": etag(int(record[VERSION]))}
-    if status == 201:
-        headers["Location"] = location
     if minimal:
+        if version is None:
+            version = int(_version_read(tx, entity, record_id)[VERSION])
+        headers = _written_headers(location, version, status)
         if asked == "minimal":
             headers["Preference-Applied"] = "return=minimal"
         return Response(status_code=204, headers={**headers, "OData-Version": "4.0"})
+    record = tx.get(entity.name, record_id)
+    headers = _written_headers(location, int(record[VERSION]), status)
     body = RecordEncoder(env.model, entity).encode(record)
     context = f"{root}$metadata#{entity_set_name(entity.name)}/$entity"
     return json_response({"@odata.context": context, **body}, status, headers)
+
+
+def _written_headers(location: str, version: int, status: int) -> dict[str, str]:
+    headers = {"OData-EntityId": location, "ETag": etag(version)}
+    if status == 201:
+        headers["Location"] = location
+    return headers
 
 
 def create(
@@ -144,8 +154,8 @@ def upsert(
                 raise NotFoundError(f"{entity.name} record", _shown(resource.key))
             if list(resource.key) == [RECORD_ID]:
                 raise NotFoundError(f"{entity.name} record", _shown(resource.key))
-            created = t.create(entity.name, [{**record, **resource.key}])
-            record_id, status = created.record_ids[0], 201
+            written = t.create(entity.name, [{**record, **resource.key}])
+            record_id, status = written.record_ids[0], 201
         else:
             if if_none_match is not None and if_none_match.strip() == "*":
                 message = "A record with matching key values already exists."
@@ -154,9 +164,10 @@ def upsert(
             update = {**record, RECORD_ID: record_id}
             if if_match is not None and if_match.strip() != "*":
                 update[VERSION] = _version(if_match)
-            t.update(entity.name, [update])
+            written = t.update(entity.name, [update])
         assert record_id is not None
-        return _representation(request, t, entity, record_id, status)
+        version = written.versions[0]
+        return _representation(request, t, entity, record_id, status, version=version)
 
 
 def _version_read(tx: Transaction, entity: Entity, record_id: int) -> Record:
