@@ -17,6 +17,7 @@ from commonground.integration.mapping import (
     TransformError,
     compile_leg,
 )
+from commonground.integration.mapping.records import record_maker
 
 K = ValueKind
 
@@ -440,3 +441,43 @@ def test_a_target_reached_by_two_lookups_in_different_orders_is_asked_once() -> 
         ("contact", ["number"], [("C9",), ("P1",)]),
     ]
     assert [(r["customer"], r["contact"]) for r in mapped.records] == [("c9", "p1"), ("a1", None)]
+
+
+@given(
+    names=st.lists(st.text(max_size=12), max_size=6, unique=True),
+    count=st.integers(0, 5),
+)
+def test_records_are_built_with_every_name_as_given(names: list[str], count: int) -> None:
+    """The record maker is made from the field names: quotes, backslashes, braces or any
+    other character in a name must come out as the name itself."""
+    make = record_maker(names)
+    columns = [[f"v{row}.{i}" for row in range(count)] for i in range(len(names))]
+    assert make(columns, count) == [
+        {n: f"v{row}.{i}" for i, n in enumerate(names)} for row in range(count)
+    ]
+
+
+@given(
+    names=st.lists(
+        st.from_regex(r"[A-Za-z_\u00c0-\u024f][A-Za-z0-9_\u00c0-\u024f]{0,10}", fullmatch=True),
+        min_size=1,
+        max_size=6,
+        unique_by=str.lower,
+    ),
+    count=st.integers(0, 5),
+)
+def test_mapped_records_hold_every_destination_field(names: list[str], count: int) -> None:
+    source = EntityInfo("s", tuple(FieldInfo(f"src{i}", K.TEXT) for i in range(len(names))))
+    destination = EntityInfo("d", tuple(FieldInfo(n, K.TEXT) for n in names))
+    mapping = Leg(
+        source="a",
+        source_entity="s",
+        destination="b",
+        destination_entity="d",
+        mappings=[m(f"src{i}", n) for i, n in enumerate(names)],
+    )
+    plan = compile_leg(mapping, source, destination, None)
+    records = [{f"src{i}": f"v{row}.{i}" for i in range(len(names))} for row in range(count)]
+    assert plan.apply(records).records == [
+        {n: f"v{row}.{i}" for i, n in enumerate(names)} for row in range(count)
+    ]

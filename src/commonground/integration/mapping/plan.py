@@ -24,6 +24,7 @@ from commonground.integration.definitions import FieldMapping, Leg
 from commonground.integration.mapping.advanced import query_entity
 from commonground.integration.mapping.coercion import Coerce, coercer
 from commonground.integration.mapping.paths import FieldPath, Target, declared_target, parse_path
+from commonground.integration.mapping.records import record_maker
 from commonground.integration.mapping.related import (
     Fetch,
     RelatedKey,
@@ -114,6 +115,7 @@ class LegPlan:
         self._lookups = lookups
         self._key = key
         self._labels = labels
+        self._make_records = record_maker([*(d for d, _ in copies), *(s[0] for s in steps)])
 
     def source_paths(self) -> tuple[FieldPath, ...]:
         """The source fields to read; a lookup path's value is read into the key `str(path)`."""
@@ -172,14 +174,12 @@ class LegPlan:
                         f"{name} is empty: records without an integration key value are skipped"
                     )
                     failed[position] = MappingFailure(position, None, name, message)
-        rows = zip(*columns, strict=True) if columns else iter([()] * len(records))
+        positions = list(range(len(records)))
         if failed:
-            kept = [position not in failed for position in range(len(records))]
-            positions = list(compress(range(len(records)), kept))
-            rows = compress(rows, kept)
-        else:
-            positions = list(range(len(records)))
-        out_records = [dict(zip(names, row, strict=True)) for row in rows]
+            kept = [position not in failed for position in positions]
+            positions = list(compress(positions, kept))
+            columns = [list(compress(column, kept)) for column in columns]
+        out_records = self._make_records(columns, len(positions))
         failures = [failed[position] for position in sorted(failed)]
         return MappedBatch(out_records, positions, failures, self._pending(out_records))
 
