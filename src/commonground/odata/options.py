@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from commonground.bounded import BoundedCache
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import Entity
 from commonground.odata.apply import parse_apply
@@ -84,7 +85,10 @@ def parse_query_options(
     return ParsedOptions(query, bool(count), apply)
 
 
-parsed_texts: PerDefinition[DataModel, dict[Hashable, Any]] = PerDefinition(lambda _: {})
+parsed_texts: PerDefinition[DataModel, BoundedCache[Hashable, Any]] = PerDefinition(
+    lambda _: BoundedCache(PARSED_TEXTS)
+)
+NOT_KEPT = object()
 
 
 @dataclass(frozen=True)
@@ -108,12 +112,11 @@ class _Parsed:
             return None
         kept = parsed_texts(self.model)
         key = (self.entity.name, name, text, self.aliases)
-        if key in kept:
-            return cast(T, kept[key])
+        found = kept.get(key, NOT_KEPT)
+        if found is not NOT_KEPT:
+            return cast(T, found)
         value = parse(text)
-        if len(kept) >= PARSED_TEXTS:
-            kept.pop(next(iter(kept), None), None)
-        kept[key] = value
+        kept.put(key, value)
         return value
 
 

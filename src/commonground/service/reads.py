@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
+from commonground.bounded import BoundedCache
 from commonground.errors import NotFoundError
 from commonground.model.datamodel import DataModel
 from commonground.model.entity import RECORD_ID, VERSION, Entity
@@ -68,7 +69,7 @@ class Reader:
         self.model = model
         self.codecs = codecs
         self._by_id: dict[tuple[str, tuple[str, ...] | None], tuple[Entity, Any, list[Field]]] = {}
-        self._templates: dict[Any, QueryTemplate] = {}
+        self._templates: BoundedCache[Any, QueryTemplate] = BoundedCache(TEMPLATES)
 
     def codec(self, entity: Entity) -> EntityCodec:
         """The codec of an entity, built on first use (an environment may be read first)."""
@@ -102,12 +103,10 @@ class Reader:
             statement, fields = compile_query(self.db, self.model, query, self.coerce)
             return statement, fields, {}
         shape, literals = shaped
-        template = self._templates.get(shape)
+        template = self._templates.get(shape, None)
         if template is None or template.entity is not entity:
             template = compile_template(self.db, self.model, query, self.coerce)
-            if len(self._templates) >= TEMPLATES:
-                self._templates.pop(next(iter(self._templates)), None)
-            self._templates[shape] = template
+            self._templates.put(shape, template)
         return template.statement, template.fields, template.params(literals, query)
 
     def secured(self, entity: Entity, query: Query, access: Access) -> Query:
