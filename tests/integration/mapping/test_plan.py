@@ -17,7 +17,6 @@ from commonground.integration.mapping import (
     TransformError,
     compile_leg,
 )
-from commonground.integration.mapping.records import record_maker
 
 K = ValueKind
 
@@ -441,20 +440,6 @@ def test_a_target_reached_by_two_lookups_in_different_orders_is_asked_once() -> 
         ("contact", ["number"], [("C9",), ("P1",)]),
     ]
     assert [(r["customer"], r["contact"]) for r in mapped.records] == [("c9", "p1"), ("a1", None)]
-
-
-@given(
-    names=st.lists(st.text(max_size=12), max_size=6, unique=True),
-    count=st.integers(0, 5),
-)
-def test_records_are_built_with_every_name_as_given(names: list[str], count: int) -> None:
-    """The record maker is made from the field names: quotes, backslashes, braces or any
-    other character in a name must come out as the name itself."""
-    make = record_maker(names)
-    columns = [[f"v{row}.{i}" for row in range(count)] for i in range(len(names))]
-    assert make(columns, count) == [
-        {n: f"v{row}.{i}" for i, n in enumerate(names)} for row in range(count)
-    ]
 
 
 @given(

@@ -24,7 +24,6 @@ from commonground.integration.definitions import FieldMapping, Leg
 from commonground.integration.mapping.advanced import query_entity
 from commonground.integration.mapping.coercion import Coerce, coercer
 from commonground.integration.mapping.paths import FieldPath, Target, declared_target, parse_path
-from commonground.integration.mapping.records import record_maker
 from commonground.integration.mapping.related import (
     Fetch,
     RelatedKey,
@@ -38,6 +37,7 @@ from commonground.integration.mapping.transforms import (
     is_blank,
     parse_transforms,
 )
+from commonground.integration.records import RecordMaker
 
 KeyValues = tuple[Any, ...]
 Resolve = Callable[[str, list[str], list[KeyValues]], dict[KeyValues, Any]]
@@ -115,7 +115,7 @@ class LegPlan:
         self._lookups = lookups
         self._key = key
         self._labels = labels
-        self._make_records = record_maker([*(d for d, _ in copies), *(s[0] for s in steps)])
+        self._records = RecordMaker([*(d for d, _ in copies), *(s[0] for s in steps)])
 
     def source_paths(self) -> tuple[FieldPath, ...]:
         """The source fields to read; a lookup path's value is read into the key `str(path)`."""
@@ -179,7 +179,7 @@ class LegPlan:
             kept = [position not in failed for position in positions]
             positions = list(compress(positions, kept))
             columns = [list(compress(column, kept)) for column in columns]
-        out_records = self._make_records(columns, len(positions))
+        out_records = self._records.from_columns(columns, len(positions))
         failures = [failed[position] for position in sorted(failed)]
         return MappedBatch(out_records, positions, failures, self._pending(out_records))
 

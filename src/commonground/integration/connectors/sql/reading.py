@@ -30,6 +30,7 @@ from commonground.integration.connectors.sql.discovery import Catalog, TableSpec
 from commonground.integration.connectors.sql.filters import compile_filter
 from commonground.integration.connectors.sql.values import CONVERTED_KINDS, ColumnValues, to_json
 from commonground.integration.contracts import Batch, ReadRequest, SchemaError, Watermark
+from commonground.integration.records import RecordMaker
 
 
 @dataclass(frozen=True)
@@ -73,34 +74,31 @@ class _RecordShape:
     """Turns selected rows into records and stamps, converting only columns that need it.
 
     Most columns come from the driver already as the contract's values (text, numbers,
-    dates); only datetimes, booleans and GUIDs are converted, so the common row becomes a
-    record with one `dict(zip(...))`.
+    dates); only datetimes, booleans and GUIDs are converted, a column at a time. When the
+    wanted fields are the row's leading columns and none needs converting (the common
+    bulk read), each row becomes a record in one call of a RecordMaker.
     """
 
     def __init__(self, columns: list[ColumnValues], outputs: list[_Output]) -> None:
-        self.names = [o.name for o in outputs]
+        self.make = RecordMaker([o.name for o in outputs])
         self.positions = [o.position for o in outputs]
-        self.plain = self.positions == list(range(len(outputs)))
         self.converted = [
             (i, o.values.from_column)
             for i, o in enumerate(outputs)
             if o.values.kind in CONVERTED_KINDS
         ]
+        self.direct = self.positions == list(range(len(outputs))) and not self.converted
         self.columns = columns
 
     def records(self, rows: Sequence[Any]) -> list[dict[str, Any]]:
         """The records of selected rows (the table's columns come first in each row)."""
-        names = self.names
-        if self.plain:  # the wanted fields are the row's leading columns: zip stops there
-            records = [dict(zip(names, row)) for row in rows]  # noqa: B905
-        else:
-            positions = self.positions
-            records = [dict(zip(names, [row[p] for p in positions], strict=True)) for row in rows]
+        if self.direct or not rows:
+            return self.make.from_rows(rows)
+        columns = list(zip(*rows, strict=True))
+        picked: list[Sequence[Any]] = [columns[p] for p in self.positions]
         for i, convert in self.converted:
-            name = names[i]
-            for record in records:
-                record[name] = convert(record[name])
-        return records
+            picked[i] = list(map(convert, picked[i]))
+        return self.make.from_columns(picked, len(rows))
 
     def stamps(self, rows: Sequence[Any]) -> list[str]:
         """A stamp of each row as a whole (all of the table's columns)."""
