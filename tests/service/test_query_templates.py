@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from commonground.model.field import Field
 from commonground.query import F, Order, Query
-from commonground.query.expressions import Binary, Expr, Literal, Path, Unary
+from commonground.query.expressions import Binary, Expr, In, Literal, Path, Unary
 from commonground.service.environment import Environment
 from commonground.store.query import compile_query, query_shape
 from tests.fixtures.fix_environments import TrackingEnvironments, new_environment_name
@@ -73,10 +73,22 @@ def test_shape_lists_literals_in_compile_order_and_ignores_their_values():
     assert shaped(F.EmployeeCount > 5.5)[0] != first[0]
 
 
-def test_null_literal_in_list_and_functions_are_their_own_shapes():
+def test_null_literal_and_functions_are_their_own_shapes():
     assert shaped(F.EmployeeCount.is_null())[0] != shaped(F.EmployeeCount == 1)[0]
-    assert query_shape(Query("Account", where=F.FullName.in_(["a", "b"]))) is None
     assert query_shape(Query("Account", where=F.FullName.startswith("a"))) is None
+
+
+def test_an_in_list_of_values_is_one_parameter_whatever_its_length():
+    two, three = shaped(F.FullName.in_(["a", "b"])), shaped(F.FullName.in_(["c", "d", "e"]))
+    assert two[0] == three[0]
+    assert (two[1], three[1]) == ([["a", "b"]], [["c", "d", "e"]])
+    assert query_shape(Query("Account", where=F.FullName.in_([F.AccountId]))) is None
+
+
+def test_in_lists_of_other_lengths_read_their_own_records(data):
+    for names in (["Account 1", "Account 2"], ["Account 5"], ["Account 3", "x", "Account 9"]):
+        query = Query("Account", select=("FullName",), where=F.FullName.in_(names))
+        assert sorted(r["FullName"] for r in data.query(query)) == sorted(set(names) - {"x"})
 
 
 def test_top_and_skip_are_values_of_the_template(data):
@@ -117,11 +129,15 @@ AMOUNT = Path(("CreditLimitAmount", "Amount"))
 
 @st.composite
 def comparisons(draw: st.DrawFn) -> Expr:
-    name = draw(st.sampled_from([*VALUES, "Amount", "Arithmetic"]))
+    name = draw(st.sampled_from([*VALUES, "Amount", "Arithmetic", "In"]))
     op = draw(st.sampled_from(COMPARISONS))
     if name == "Amount":
         amount = draw(st.decimals(0, 400, places=2))
         return Binary(op, AMOUNT, Literal(amount))
+    if name == "In":
+        field = draw(st.sampled_from(sorted(VALUES)))
+        values = draw(st.lists(st.one_of(st.none(), VALUES[field]), min_size=1, max_size=4))
+        return In(Path((field,)), tuple(Literal(v) for v in values))
     if name == "Arithmetic":
         term = Binary("mul", Path(("EmployeeCount",)), Literal(draw(st.integers(1, 4))))
         return Binary(op, term, Literal(draw(st.integers(0, 900))))

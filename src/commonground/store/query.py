@@ -66,6 +66,15 @@ class Resolved:
     field: Field
 
 
+@dataclass(frozen=True)
+class Slot:
+    """A template's parameter for a literal: the field it is compared with (None: none), and
+    whether it holds the values of an `in` list."""
+
+    hint: Field | None
+    many: bool = False
+
+
 @dataclass
 class Scope:
     """The tables one SELECT reads: its table, the lookup targets outer-joined to it and,
@@ -87,9 +96,9 @@ class Scope:
     parent: Scope | None = None
     variable: str | None = None
     aliases: Iterator[int] = field(default_factory=lambda: count(1))
-    # Set while compiling a template: literals become parameters `_l<i>`, and the field each
-    # one is compared with (None: none) is noted here, in the order `query_shape` lists them.
-    slots: list[Field | None] | None = None
+    # Set while compiling a template: literals (and `in` lists) become parameters `_l<i>`,
+    # noted here in the order `query_shape` lists their values.
+    slots: list[Slot] | None = None
 
     def __post_init__(self) -> None:
         self.from_clause = self.table
@@ -195,7 +204,11 @@ def compile_expr(scope: Scope, expr: Expr, hint: Field | None = None) -> Any:
             # compiles (and is cached) once whatever the list's length, instead of once per
             # list with a bound literal per value (resolving 5,000 keys compiled for 50 ms).
             coerced = [_coerced(scope.db, scope.coerce, v.value, field_hint) for v in literals]
-            return operand.in_(coerced)
+            if scope.slots is None:
+                return operand.in_(coerced)
+            scope.slots.append(Slot(field_hint, many=True))
+            name = f"_l{len(scope.slots) - 1}"
+            return operand.in_(bindparam(name, coerced, expanding=True, type_=operand.type))
         return operand.in_([compile_expr(scope, v, field_hint) for v in expr.values])
     if isinstance(expr, Call):
         return _call(scope, expr)
@@ -217,7 +230,7 @@ def _literal(scope: Scope, value: Any, hint: Field | None) -> Any:
         type_ = scope.db.dialect.column_type(hint.storage, hint.scale)
     if scope.slots is None:
         return literal(value, type_=type_)
-    scope.slots.append(hint)
+    scope.slots.append(Slot(hint))
     return bindparam(f"_l{len(scope.slots) - 1}", value, type_=type_)
 
 
@@ -396,16 +409,19 @@ class QueryTemplate:
     entity: Entity
     statement: Select[Any]
     fields: list[Field]
-    hints: tuple[Field | None, ...]
+    slots: tuple[Slot, ...]
     db: Database
     coerce: Coerce
 
     def params(self, literals: list[Any], query: Query) -> dict[str, Any]:
         """The parameters for a query of this shape, given its literals (`query_shape`)."""
-        values = {
-            f"_l{i}": _literal_value(self.db, self.coerce, value, hint)
-            for i, (value, hint) in enumerate(zip(literals, self.hints, strict=True))
-        }
+        values: dict[str, Any] = {}
+        for i, (value, slot) in enumerate(zip(literals, self.slots, strict=True)):
+            if slot.many:
+                assert slot.hint is not None
+                values[f"_l{i}"] = [_coerced(self.db, self.coerce, v, slot.hint) for v in value]
+            else:
+                values[f"_l{i}"] = _literal_value(self.db, self.coerce, value, slot.hint)
         if query.top is not None:
             values["_top"] = query.top
         if query.skip:
@@ -415,17 +431,18 @@ class QueryTemplate:
 
 def compile_template(db: Database, model: DataModel, query: Query, coerce: Coerce) -> QueryTemplate:
     """The template of a query's shape; only for a query `query_shape` gives a shape of."""
-    statement, fields, hints = _compile(db, model, query, coerce, template=True)
+    statement, fields, slots = _compile(db, model, query, coerce, template=True)
     entity = model.entity(query.entity)
-    return QueryTemplate(entity, statement, fields, tuple(hints), db, coerce)
+    return QueryTemplate(entity, statement, fields, tuple(slots), db, coerce)
 
 
 def query_shape(query: Query) -> tuple[Hashable, list[Any]] | None:
     """What a query's SQL depends on, and its literal values in the order they are compiled.
 
-    None when the filter has parts compiled per query (`in` lists, function calls, any/all):
-    such a query is compiled as it comes. A literal's shape is its type (and null is a shape
-    of its own: it compiles to IS NULL), so values that bind alike share a template.
+    None when the filter has parts compiled per query (function calls, any/all, `in` lists
+    of expressions): such a query is compiled as it comes. A literal's shape is its type (and
+    null is a shape of its own: it compiles to IS NULL), so values that bind alike share a
+    template; an `in` list of a field's values is one list parameter, whatever its length.
     """
     literals: list[Any] = []
     where = _expr_shape(query.where, literals) if query.where is not None else None
@@ -457,12 +474,19 @@ def _expr_shape(expr: Expr, literals: list[Any]) -> Hashable | None:
     if isinstance(expr, Unary):
         operand = _expr_shape(expr.operand, literals)
         return None if operand is None else (expr.op, operand)
+    if isinstance(expr, In) and isinstance(expr.operand, Path) and _all_literals(expr.values):
+        literals.append([value.value for value in expr.values if isinstance(value, Literal)])
+        return ("in", expr.operand.segments)
     return None
+
+
+def _all_literals(values: tuple[Expr, ...]) -> bool:
+    return bool(values) and all(isinstance(value, Literal) for value in values)
 
 
 def _compile(
     db: Database, model: DataModel, query: Query, coerce: Coerce, template: bool
-) -> tuple[Select[Any], list[Field], list[Field | None]]:
+) -> tuple[Select[Any], list[Field], list[Slot]]:
     """The SELECT, its fields and (for a template) the fields its literals are compared with."""
     entity = model.entity(query.entity)
     table = db.table(entity.name)
