@@ -119,6 +119,10 @@ TEXTS = ("EmployeeCount eq 1", "EmployeeCount eq 2", "EmployeeCount eq 3")
         ("FullName in ('a', 'b')", In(NAME, (lit("a"), lit("b")))),
         ("Status in ('Active')", In(p("Status"), (lit("Active"),))),
         ("(EmployeeCount add 1) in (2, 3)", In(b("add", COUNT, lit(1)), (lit(2), lit(3)))),
+        (
+            "EmployeeCount in (1, 2 add 3, -4, 5)",
+            In(COUNT, (lit(1), b("add", lit(2), lit(3)), lit(-4), lit(5))),
+        ),
         # functions
         ("contains(FullName, 'x')", call("contains", NAME, lit("x"))),
         ("startswith(FullName,'x')", call("startswith", NAME, lit("x"))),

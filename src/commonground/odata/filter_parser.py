@@ -38,6 +38,7 @@ ADDITIVE = ("add", "sub")
 MULTIPLICATIVE = ("mul", "div", "divby", "mod")
 KEYWORDS = frozenset({"and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "add", "sub"})
 KEYWORDS |= {"mul", "div", "divby", "mod", "in", "has", "true", "false", "null", "any", "all"}
+ARGUMENT_ENDS = frozenset({Kind.COMMA, Kind.CLOSE})
 OPERATORS = frozenset((*EQUALITY, *RELATIONAL, *ADDITIVE, *MULTIPLICATIVE, "and", "or", "in"))
 OPERAND_STARTS = LITERAL_KINDS | {Kind.NAME, Kind.ALIAS, Kind.OPEN, Kind.MINUS}
 UNSUPPORTED_NAMES = ("$root", "$this", "$count", "$filter")
@@ -230,12 +231,21 @@ class FilterParser:
         self._enter(opening.pos)
         values: list[Node] = []
         if self.stream.accept(Kind.CLOSE) is None:
-            values.append(self._or())
+            values.append(self._argument())
             while self.stream.accept(Kind.COMMA):
-                values.append(self._or())
+                values.append(self._argument())
             self.stream.expect(Kind.CLOSE, "',' or ')'")
         self.nesting -= 1
         return values
+
+    def _argument(self) -> Node:
+        """One argument. A lone literal (the whole of a long `in` list of keys, as the
+        integrator sends to look records up) is taken at once: going down every precedence
+        level to find no operator cost it about 9 µs a value."""
+        token = self.stream.peek()
+        if token.kind in LITERAL_KINDS and self.stream.peek(1).kind in ARGUMENT_ENDS:
+            return self._literal(self.stream.advance())
+        return self._or()
 
     # -- primaries --------------------------------------------------------------------
 
