@@ -466,3 +466,10 @@ def test_mapped_records_hold_every_destination_field(names: list[str], count: in
     assert plan.apply(records).records == [
         {n: f"v{row}.{i}" for i, n in enumerate(names)} for row in range(count)
     ]
+
+
+def test_a_record_without_a_mapped_field_maps_it_as_none() -> None:
+    plan = compile_leg(ORDER, SOURCE, DESTINATION, ["ordernumber"])
+    records = [order("SO-0"), {k: v for k, v in order("SO-1").items() if k != "TOTAL"}]
+    mapped = plan.apply(records)
+    assert [r["totalamount"] for r in mapped.records] == [10, None]  # 10.99 as an integer

@@ -16,6 +16,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 from commonground.errors import DefinitionError
@@ -387,7 +388,10 @@ def _column(records: Sequence[dict[str, Any]], source: str | None) -> list[Any]:
     """One source field's values across the batch (None where a record lacks it)."""
     if source is None:
         return [None] * len(records)
-    return [record.get(source) for record in records]
+    try:  # every record has the field (as read): one C-level pass
+        return list(map(itemgetter(source), records))
+    except KeyError:
+        return [record.get(source) for record in records]
 
 
 def _blank_positions(values: list[Any]) -> list[int]:
