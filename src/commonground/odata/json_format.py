@@ -106,11 +106,12 @@ class RecordEncoder:
         for name, value in record.items():
             key = names.get(name) or self._property_name(name)
             out[key] = value if type(value) in JSON_NATIVE else json_value(value, ieee754)
-        for include, related in record.related.items():
-            nav = include
-            if self.entity.field_or_none(include) is None:
-                nav = collection_name(self.model, self.entity, include) or include
-            out[nav] = self._encode_related(include, related)
+        if record.has_related():
+            for include, related in record.related.items():
+                nav = include
+                if self.entity.field_or_none(include) is None:
+                    nav = collection_name(self.model, self.entity, include) or include
+                out[nav] = self._encode_related(include, related)
         return out
 
     @cached_property

@@ -71,6 +71,10 @@ class Record(dict[str, Any]):
             self._related: dict[str, Any] = {}
             return self._related
 
+    def has_related(self) -> bool:
+        """Whether any related records were added (without making `related` for asking)."""
+        return bool(getattr(self, "_related", None))
+
 
 def canonical(model: DataModel, field: Field, value: Any) -> Any:
     """The canonical Python value of one input value for a scalar field (ValueError if bad)."""
