@@ -226,6 +226,26 @@ def test_change_tracking_with_delta_links(client: httpx.Client) -> None:
     assert refused.status_code == 400
 
 
+def test_change_tracking_keeps_the_select_of_the_first_read(client: httpx.Client) -> None:
+    create(client, "Products", {"Name": "Slim A", "ProductType": "Item", "Status": "Active"})
+    first = client.get(
+        "Products", params={"$select": "Name"}, headers={"Prefer": "odata.track-changes"}
+    ).json()
+    assert {frozenset(p) for p in first["value"]} == {
+        frozenset({"@odata.etag", "RecordId", "VersionNumber", "Name"})
+    }
+    delta = first["@odata.deltaLink"]
+    assert "%24select=Name" in delta
+    create(client, "Products", {"Name": "Slim B", "ProductType": "Item", "Status": "Active"})
+    (changed,) = client.get(delta).json()["value"]
+    assert changed["Name"] == "Slim B"
+    assert set(changed) == {"@odata.etag", "RecordId", "VersionNumber", "Name"}
+    bad = client.get(
+        "Products", params={"$select": "Nope"}, headers={"Prefer": "odata.track-changes"}
+    )
+    assert bad.status_code == 400
+
+
 def test_apply_groups_and_counts_by_status(client: httpx.Client) -> None:
     for n, status in enumerate(["Active", "Active", "Inactive"]):
         create(client, "Accounts", account(f"Agg {n}", AccountId=f"AGG-{n}", Status=status))

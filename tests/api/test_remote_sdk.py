@@ -100,3 +100,7 @@ def test_changes_since_and_delete(remote: Client) -> None:
     assert products.delete(ids[0]) == 1
     changes = products.changes_since(token)
     assert [t.record_id for t in changes.deleted] == [ids[0]]
+    added = products.insert([{"Name": "Slim", "ProductType": "Item", "Status": "Active"}])
+    (slim,) = products.changes_since(changes.token, select=["Name"]).changed
+    assert slim["RecordId"] == added.record_ids[0]
+    assert set(slim) == {"RecordId", "VersionNumber", "Name"}

@@ -129,6 +129,15 @@ def test_changes_since_pages_until_caught_up(client: Client) -> None:
     assert accounts.changes_since(pages[-1].token).changed == []
 
 
+def test_changes_since_reads_only_the_selected_fields(client: Client) -> None:
+    accounts = client["Account"]
+    accounts.insert([account("Selected", EmployeeCount=5)])
+    (changed,) = accounts.changes_since(0, select=["FullName"]).changed
+    assert set(changed) == {"RecordId", "VersionNumber", "FullName"}
+    (full,) = accounts.changes_since(0).changed
+    assert full["EmployeeCount"] == 5
+
+
 def test_connect_opens_an_environment_by_name(tmp_path: pytest.TempPathFactory) -> None:
     from commonground.service.environments import Environments
 

@@ -35,7 +35,7 @@ def read_collection(request: Request, env: Environment, resource: Resource) -> R
     """A page of records with `@odata.nextLink` while more remain, and `@odata.count`."""
     options = dict(request.query_params)
     if "$deltatoken" in options:
-        return read_changes(request, env, resource, options["$deltatoken"])
+        return read_changes(request, env, resource, options)
     if "odata.track-changes" in prefer(request):
         return start_tracking(request, env, resource, options)
     parsed = parse_query_options(resource.entity, env.model, options)
@@ -212,25 +212,42 @@ def start_tracking(
         message = f"odata.track-changes cannot be combined with {', '.join(refused)}"
         raise ApiError(400, "InvalidQuery", message)
     access = env.access(caller_of(request))
+    select = _tracked_select(env, resource, options)
     with env.reading() as conn:
         token = current_position(env.db, conn)
-        scan = env.reader.scan(conn, resource.entity.name, access=access)
+        scan = env.reader.scan(conn, resource.entity.name, access=access, select=select)
         records = [r for batch in scan for r in batch]
     return _delta_page(request, env, resource, records, [], token, more=False)
 
 
 def read_changes(
-    request: Request, env: Environment, resource: Resource, token_text: str
+    request: Request, env: Environment, resource: Resource, options: dict[str, str]
 ) -> Response:
     """What changed after a delta token: changed records, then deleted-entity entries."""
+    token_text = options["$deltatoken"]
     if not (token_text.isascii() and token_text.isdigit()):  # not '¹': int() refuses it
         raise ApiError(400, "InvalidDeltaToken", "$deltatoken is not one this service issued")
     changes = env.changes_since(
-        resource.entity.name, int(token_text), _page_size(request), caller_of(request)
+        resource.entity.name,
+        int(token_text),
+        _page_size(request),
+        caller_of(request),
+        _tracked_select(env, resource, options),
     )
     return _delta_page(
         request, env, resource, changes.changed, changes.deleted, changes.token, changes.more
     )
+
+
+def _tracked_select(
+    env: Environment, resource: Resource, options: dict[str, str]
+) -> tuple[str, ...] | None:
+    """The `$select` of a change-tracking read (the links it answers with carry it on)."""
+    if "$select" not in options:
+        return None
+    return parse_query_options(
+        resource.entity, env.model, {"$select": options["$select"]}
+    ).query.select
 
 
 def _delta_page(
@@ -256,6 +273,7 @@ def _delta_page(
         for stone in deleted
     ]
     body: dict[str, Any] = {"@odata.context": f"{root}$metadata#{set_name}/$delta", "value": value}
-    link = f"{root}{set_name}?{urlencode({'$deltatoken': str(token)})}"
+    kept = {k: v for k, v in request.query_params.items() if k == "$select"}
+    link = f"{root}{set_name}?{urlencode({**kept, '$deltatoken': str(token)})}"
     body["@odata.nextLink" if more else "@odata.deltaLink"] = link
     return json_response(body, headers={"Preference-Applied": "odata.track-changes"})

@@ -55,8 +55,10 @@ class Backend(Protocol):
     def execute(self, operations: Sequence[Operation]) -> list[OpResult]:
         """Run operations in one transaction: all succeed or none is applied."""
 
-    def changes_since(self, entity: str, token: int, limit: int) -> ChangeSet:
-        """Changes of one entity after a token."""
+    def changes_since(
+        self, entity: str, token: int, limit: int, select: tuple[str, ...] | None = None
+    ) -> ChangeSet:
+        """Changes of one entity after a token (changed records with the `select`ed fields)."""
 
     def entity_names(self) -> list[str]:
         """Names of the entities."""
@@ -96,9 +98,11 @@ class EmbeddedBackend:
                     results.append(tx.delete(op.entity, op.record_ids, op.versions))
         return results
 
-    def changes_since(self, entity: str, token: int, limit: int) -> ChangeSet:
-        """Changes of one entity after a token."""
-        return self.env.changes_since(entity, token, limit, self.caller)
+    def changes_since(
+        self, entity: str, token: int, limit: int, select: tuple[str, ...] | None = None
+    ) -> ChangeSet:
+        """Changes of one entity after a token (changed records with the `select`ed fields)."""
+        return self.env.changes_since(entity, token, limit, self.caller, select)
 
     def entity_names(self) -> list[str]:
         """Names of the entities."""

@@ -74,14 +74,20 @@ class EntitySet:
         """Delete one record (and its composed lines), checked against `version` when given."""
         return self._write(DeleteOp(self.name, [record_id], [version]))  # type: ignore[no-any-return]
 
-    def changes_since(self, token: int = 0, limit: int = 5000) -> ChangeSet:
-        """Records changed and deleted after `token` (0: from the beginning)."""
-        return self._backend.changes_since(self.name, token, limit)
+    def changes_since(
+        self, token: int = 0, limit: int = 5000, select: Sequence[str] | None = None
+    ) -> ChangeSet:
+        """Records changed and deleted after `token` (0: from the beginning); `select` names
+        the fields wanted of changed records (RecordId and VersionNumber always come)."""
+        wanted = None if select is None else tuple(select)
+        return self._backend.changes_since(self.name, token, limit, wanted)
 
-    def all_changes_since(self, token: int = 0, page: int = 5000) -> Iterator[ChangeSet]:
+    def all_changes_since(
+        self, token: int = 0, page: int = 5000, select: Sequence[str] | None = None
+    ) -> Iterator[ChangeSet]:
         """Every page of changes after `token`, until caught up."""
         while True:
-            changes = self.changes_since(token, page)
+            changes = self.changes_since(token, page, select)
             yield changes
             token = changes.token
             if not changes.more:

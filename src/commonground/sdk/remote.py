@@ -137,13 +137,16 @@ class RemoteBackend:
         """Names of the entities."""
         return [e.name for e in self.model.entities]
 
-    def changes_since(self, entity: str, token: int, limit: int) -> ChangeSet:
-        """Changes of one entity after a token, through delta links."""
+    def changes_since(
+        self, entity: str, token: int, limit: int, select: tuple[str, ...] | None = None
+    ) -> ChangeSet:
+        """Changes of one entity after a token, through delta links (with `$select`)."""
         definition = self.model.entity(entity)
         headers = {**_JSON, "Prefer": f"odata.maxpagesize={limit}"}
-        page = self._json(
-            "GET", self._url(definition), params={"$deltatoken": str(token)}, headers=headers
-        )
+        params = {"$deltatoken": str(token)}
+        if select is not None:
+            params["$select"] = ",".join(select)
+        page = self._json("GET", self._url(definition), params=params, headers=headers)
         changed, deleted = [], []
         for item in page["value"]:
             if item.get("reason") == "deleted":

@@ -288,12 +288,18 @@ class Environment:
             return self.reader.get_by_key(conn, entity, key, access)
 
     def changes_since(
-        self, entity: str, token: int = 0, limit: int = 5000, caller: Caller = SYSTEM
+        self,
+        entity: str,
+        token: int = 0,
+        limit: int = 5000,
+        caller: Caller = SYSTEM,
+        select: tuple[str, ...] | None = None,
     ) -> ChangeSet:
-        """Changes of one entity after a token; ask again with the returned token."""
+        """Changes of one entity after a token; ask again with the returned token. `select`
+        names the fields wanted of changed records (RecordId and VersionNumber always come)."""
         access = self.access(caller)
         with self.reading() as conn:
-            return self.reader.changes(conn, entity, token, limit, access)
+            return self.reader.changes(conn, entity, token, limit, access, select)
 
     def current_token(self) -> int:
         """The newest committed change position: a token that means "from now on"."""

@@ -43,6 +43,7 @@ from commonground.store.query import (
     compile_template,
     count_query,
     query_shape,
+    selected_fields,
 )
 
 CHUNK = 10_000
@@ -335,14 +336,19 @@ class Reader:
         since: int,
         limit: int,
         access: Access = SYSTEM_ACCESS,
+        select: tuple[str, ...] | None = None,
     ) -> ChangeSet:
         """Changed records and tombstones of one entity after position `since` (changed
-        records outside the caller's read policies are left out; a tombstone holds no data)."""
+        records outside the caller's read policies are left out; a tombstone holds no data).
+
+        `select` names the fields wanted of the changed records (RecordId and VersionNumber
+        always come): a reader that only needs to know what changed reads no more."""
         entity = self.model.entity(entity_name)
         condition = access.condition(entity.name, READ)
-        raw = changes_since(self.db, conn, entity.name, since, limit)
+        fields = selected_fields(entity, select)
+        columns = None if select is None else [c for f in fields for c in f.column_names()]
+        raw = changes_since(self.db, conn, entity.name, since, limit, columns)
         codec = self.codec(entity)
-        fields = list(entity.all_fields)
         changed = codec.decode_rows(fields, raw.rows)
         if condition is not None:
             admitted = self.within(conn, entity.name, [r[RECORD_ID] for r in changed], condition)
@@ -355,12 +361,14 @@ class Reader:
         entity_name: str,
         batch: int = CHUNK,
         access: Access = SYSTEM_ACCESS,
+        select: tuple[str, ...] | None = None,
     ) -> Iterator[list[Record]]:
-        """Every record of an entity in RecordId order, a batch at a time (keyset paging)."""
+        """Every record of an entity in RecordId order, a batch at a time (keyset paging),
+        with the `select`ed fields (all by default)."""
         entity = self.model.entity(entity_name)
         last = 0
         while True:
-            plan = Query(entity.name, where=Path((RECORD_ID,)) > last, top=batch)
+            plan = Query(entity.name, select=select, where=Path((RECORD_ID,)) > last, top=batch)
             page = self.query(conn, plan, access)
             if not page:
                 return

@@ -77,17 +77,21 @@ def current_position(db: Database, conn: Connection) -> int:
 
 
 def changes_since(
-    db: Database, conn: Connection, entity: str, since: int, limit: int
+    db: Database,
+    conn: Connection,
+    entity: str,
+    since: int,
+    limit: int,
+    columns: Sequence[str] | None = None,
 ) -> RawChanges:
-    """Up to `limit` changes of one entity after position `since`, oldest first."""
+    """Up to `limit` changes of one entity after position `since`, oldest first: the changed
+    rows' `columns` (all by default; VersionNumber among them), and the tombstones."""
     upto = current_position(db, conn)
     table = db.table(entity)
     version = table.c[VERSION]
-    rows = list(
-        conn.execute(
-            select(table).where(version > since, version <= upto).order_by(version).limit(limit + 1)
-        )
-    )
+    read = select(table) if columns is None else select(*(table.c[c] for c in columns))
+    read = read.where(version > since, version <= upto).order_by(version).limit(limit + 1)
+    rows = list(conn.execute(read))
     stones = db.system["tombstones"]
     tomb_rows = conn.execute(
         select(stones)
