@@ -10,9 +10,12 @@ after the destination committed, a crash at any point re-reads at most the batch
 and writing it again by integration key is idempotent: nothing is lost and nothing is written
 twice.
 
-The cyclic garbage collector is held off while a batch is mapped and written: a batch makes
-tens of thousands of dicts and tuples, none of them in cycles, and letting the collector
-rescan everything that survives between its passes cost about a tenth of a bulk load."""
+The cyclic garbage collector is held off while a leg runs: its batches make tens of thousands
+of dicts and tuples, none of them in cycles, and each automatic pass rescanned the batches
+read ahead (4% of a bulk load, more with the collector running during batches too). The
+young objects are collected every `COLLECT_EVERY` batches instead, so cyclic garbage (of
+this or another thread) stays bounded; a 1M-record load with no collection at all left the
+same ~28,000 cyclic objects as a 200k one, all made while connections were opened."""
 
 from __future__ import annotations
 
@@ -38,6 +41,8 @@ from commonground.integration.engine.state import RunState, key_text
 from commonground.integration.history import FailedRecord, History, StepCounts
 from commonground.integration.mapping import LegPlan
 from commonground.integration.mapping.advanced import run_advanced_query
+
+COLLECT_EVERY = 50  # batches between two collections of young objects (see above)
 
 
 class RunCancelledError(Exception):
@@ -135,12 +140,16 @@ class LegRunner:
             batch_size=job.batch_size,
             stamps=check_echoes,
         )
-        with Prefetch(lambda: self._prepared(request, check_echoes)) as batches:
-            for prepared in batches:
+        with (
+            _collector_paused(),
+            Prefetch(lambda: self._prepared(request, check_echoes)) as batches,
+        ):
+            for number, prepared in enumerate(batches, 1):
                 if not self.keep_going():
                     raise RunCancelledError
-                with _collector_paused():
-                    self._batch(prepared)
+                self._batch(prepared)
+                if number % COLLECT_EVERY == 0:
+                    gc.collect(1)
         return self.counts
 
     def _prepared(self, request: ReadRequest, check_echoes: bool) -> Iterator[_SourceBatch]:
