@@ -31,6 +31,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from commonground.errors import AlreadyExistsError, NotFoundError
@@ -218,8 +219,15 @@ def _folded(fold: Callable[[str], str]) -> Callable[[Any], Any]:
 
 
 def _begin(conn: Connection) -> None:
-    writing = conn.get_execution_options().get("cg_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+    """BEGIN on the driver's connection itself: through SQLAlchemy's statement machinery it
+    cost a third of an empty read transaction (about 10 µs of 33)."""
+    statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get("cg_write") else "BEGIN"
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    try:
+        driver.execute(statement)
+    except sqlite3.Error as exc:  # as SQLAlchemy would have wrapped it: the store translates
+        raise OperationalError(statement, None, exc) from exc
 
 
 def _after_writes(checkpointer: Checkpointer) -> Callable[[Connection], None]:
