@@ -192,6 +192,7 @@ def test_ieee754_compatible_json_reads_the_same(setup: Setup) -> None:
         ("accounts({active})", "reader", 200),  # set names are matched in any case
         ("Accounts(0{active})", "reader", 200),  # leading zero: the lexer's key
         ("Accounts(0)", "reader", 400),
+        ("Accounts(99999999999999999999)", "reader", 400),  # beyond a 64-bit RecordId
         ("Accounts({active})/FullName", "reader", 200),
         ("Accounts(AccountId='x')", "reader", 404),
         ("Nothings(1)", "reader", 404),

@@ -26,9 +26,11 @@ from commonground.api.payloads import JSON_MEDIA, base_url, json_bytes
 from commonground.api.reading import ieee754_asked, record_document
 from commonground.api.resources import parse_resource
 from commonground.errors import CommonGroundError
+from commonground.model.datamodel import DataModel
 from commonground.model.entity import RECORD_ID, VERSION, Entity
 from commonground.model.field import Field
 from commonground.odata.json_format import RecordEncoder, etag
+from commonground.odata.memo import PerDefinition
 from commonground.security.authentication import Authenticator
 from commonground.security.permissions import Operation
 from commonground.security.token_guard import App, Receive, Scope, Send, bearer_token
@@ -43,6 +45,7 @@ SERVICE = "/api/data/v1/"
 ODATA_VERSION = (b"odata-version", b"4.0")
 CONTENT_TYPE = (b"content-type", JSON_MEDIA.encode("latin-1"))
 Processor = Callable[[Any], Any]
+INT64_MAX = 2**63 - 1  # a larger key is the normal path's to refuse
 
 
 class PointReads:
@@ -140,19 +143,30 @@ class PointReads:
 
 def _record_id(env: Environment, rest: str) -> tuple[Entity, int] | None:
     """The entity and RecordId of `<EntitySet>(<digits>)`, parsed as the normal path parses
-    it; None for any other resource (or a path the normal path refuses)."""
+    it; None for any other resource (or a path the normal path refuses). An entity set once
+    parsed so is remembered per model: the next `<EntitySet>(<digits>)` needs no parsing."""
     opening = rest.find("(")
     digits = rest[opening + 1 : -1]
     if opening < 1 or not (digits.isascii() and digits.isdigit()):
         return None
-    try:
-        resource = parse_resource(env.model, rest)
-    except (ApiError, CommonGroundError):
-        return None
-    key = resource.key
-    if key is None or list(key) != [RECORD_ID] or resource.property is not None:
-        return None
-    return resource.entity, int(key[RECORD_ID])
+    known = record_sets(env.model)
+    set_name = rest[:opening].lower()  # entity sets are found case-insensitively
+    entity = known.get(set_name)
+    if entity is None:
+        try:
+            resource = parse_resource(env.model, rest)
+        except (ApiError, CommonGroundError):
+            return None
+        key = resource.key
+        if key is None or list(key) != [RECORD_ID] or resource.property is not None:
+            return None
+        entity = known[set_name] = resource.entity
+    record_id = int(digits)
+    return (entity, record_id) if record_id <= INT64_MAX else None
+
+
+# Entity-set names (lower-cased) whose `Set(<digits>)` is a read by RecordId.
+record_sets: PerDefinition[DataModel, dict[str, Entity]] = PerDefinition(lambda _: {})
 
 
 @dataclass
