@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -70,3 +71,39 @@ def test_the_store_checkpoints_its_writes_in_the_background(env) -> None:
     while path.stat().st_size < before + 200_000 and time.monotonic() < deadline:
         time.sleep(INTERVAL / 4)
     assert path.stat().st_size >= before + 200_000
+
+
+class StopWhileClearing(threading.Event):
+    """The thread's wake event: the first time the thread clears it after its pause, a
+    stop() arrives just before the clear (the moment a stop's wake-up could be lost)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checkpointer: Checkpointer | None = None
+        self.stopper: threading.Thread | None = None
+
+    def clear(self) -> None:
+        if self.stopper is None and self.checkpointer is not None:
+            self.stopper = threading.Thread(target=self.checkpointer.stop, daemon=True)
+            self.stopper.start()
+            deadline = time.monotonic() + 5
+            while not self.is_set() and time.monotonic() < deadline:  # stop() has woken us
+                time.sleep(0.001)
+        super().clear()
+
+
+def test_a_stop_that_comes_as_the_pause_ends_still_stops_the_thread(tmp_path: Path) -> None:
+    path = tmp_path / "env.sqlite"
+    conn = wal_database(path, 10)
+    checkpointer = Checkpointer(path)
+    wake = StopWhileClearing()
+    wake.checkpointer = checkpointer
+    checkpointer._wake = wake
+    checkpointer.notify()
+    deadline = time.monotonic() + 50 * INTERVAL
+    while wake.stopper is None and time.monotonic() < deadline:
+        time.sleep(INTERVAL / 4)
+    assert wake.stopper is not None
+    wake.stopper.join(timeout=10 * INTERVAL)
+    assert not wake.stopper.is_alive()  # stop() returned: the thread ended
+    conn.close()

@@ -63,6 +63,8 @@ class Checkpointer:
                 # after the pause: the commit that woke us has finished, and later ones
                 # share this checkpoint
                 self._wake.clear()
+                if self._stopping.is_set():  # stop() came after the pause: its wake is gone
+                    return
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error as exc:  # the writers' own checkpoints carry on
             log.warning("background checkpoints of %s stopped: %s", self.path, exc)
