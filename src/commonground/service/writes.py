@@ -227,7 +227,7 @@ class BatchWriter:
             if conflict is not None:
                 raise self._conflict_error(conflict, groups, existing, match)
             raise RecordValidationError(self.entity.name, self._with_keys(records))
-        return self._apply(plan, len(records), self._with_keys(records))
+        return self._apply(plan, len(records), self._with_keys(records), match)
 
     def _with_keys(self, records: Sequence[dict[str, Any]]) -> list[RecordError]:
         """The errors in record order, each labelled with the record's business key."""
@@ -632,7 +632,9 @@ class BatchWriter:
 
     # -- writing -------------------------------------------------------------------------
 
-    def _apply(self, plan: Plan, size: int, errors: list[RecordError]) -> WriteResult:
+    def _apply(
+        self, plan: Plan, size: int, errors: list[RecordError], match: list[str]
+    ) -> WriteResult:
         self.plan = plan
         outcomes = [Outcome.FAILED] * size
         record_ids: list[int | None] = [None] * size
@@ -675,7 +677,7 @@ class BatchWriter:
         for n, (group, i, rid) in enumerate(updates):
             p = group.positions[i]
             outcomes[p], record_ids[p], versions[p] = Outcome.UPDATED, rid, position + n
-        self._update(updates, position, now)
+        self._update(updates, position, now, match)
         return WriteResult(outcomes, record_ids, versions, errors)
 
     def _extra_insert_columns(self, group: Group) -> list[tuple[str, Field]]:
@@ -771,15 +773,29 @@ class BatchWriter:
             if column in group.columns
         ) - {None}
 
-    def _update(self, updates: list[tuple[Group, int, int]], first_position: int, now: Any) -> None:
-        by_group: dict[int, tuple[Group, list[tuple[Any, ...]]]] = {}
+    def _update(
+        self,
+        updates: list[tuple[Group, int, int]],
+        first_position: int,
+        now: Any,
+        match: list[str],
+    ) -> None:
+        """One executemany per group, leaving the match columns out of the SET list.
+
+        Each stored row was found by its match value, so those columns are equal by
+        construction; writing them anyway makes the database rewrite their unique index
+        entries too (about a third of an update's cost on SQLite).
+        """
         user = self.ctx.user
-        for n, (group, i, rid) in enumerate(updates):
-            row = (*group.rows[i], user, now, first_position + n, rid)
-            by_group.setdefault(id(group), (group, []))[1].append(row)
-        for group, rows in by_group.values():
-            columns = [*group.columns, MODIFIED_BY, MODIFIED_ON, VERSION]
-            rows_store.update_rows(self.ctx.conn, self.table, columns, rows)
+        for group, numbers, members in gathered(updates):
+            kept = [n for n, column in enumerate(group.columns) if column not in match]
+            count = len(members)
+            columns = [*(group.columns[n] for n in kept), MODIFIED_BY, MODIFIED_ON, VERSION]
+            values = [list(map(group.values[n].__getitem__, members)) for n in kept]
+            rids = [updates[n][2] for n in numbers]
+            versions = _shifted(numbers, first_position)
+            rows = zip(*values, [user] * count, [now] * count, versions, rids, strict=True)
+            rows_store.update_rows(self.ctx.conn, self.table, columns, list(rows))
 
 
 def _positions(entries: list[tuple[Group, int]]) -> list[int] | range:
