@@ -8,12 +8,15 @@ writing it is one executemany (or COPY) per batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, select, tuple_
 from sqlalchemy import column as sql_column
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnClause
 
 from commonground.model.entity import RECORD_ID
@@ -86,19 +89,33 @@ def _fetch_by_in(
     values: Sequence[tuple[Any, ...]],
     fetch: Sequence[str],
 ) -> list[tuple[Any, ...]]:
-    """The rows by one IN list (of tuples for several match columns), in chunks."""
+    """The rows by one IN list (of tuples for several match columns), in chunks, as the
+    driver returns them: building SQLAlchemy Row objects cost more than the seeks."""
+    compiled = _select_in_list(table, tuple(match), tuple(fetch), conn.dialect)
+    out: list[tuple[Any, ...]] = []
+    size = max(1, MAX_PARAMS // len(match))
+    for chunk in _chunks(values, size):
+        params = list(chunk) if len(match) > 1 else [v[0] for v in chunk]
+        expanded = compiled.construct_expanded_state({"values": params})
+        bound: Any = expanded.parameters
+        if compiled.positional:
+            bound = tuple(bound[name] for name in expanded.positiontup or ())
+        out.extend(_execute_driver(conn, expanded.statement, bound))
+    return out
+
+
+@lru_cache(maxsize=256)
+def _select_in_list(
+    table: Table, match: tuple[str, ...], fetch: tuple[str, ...], dialect: Dialect
+) -> SQLCompiler:
+    """`_fetch_by_in`'s statement, compiled once: its IN list is one expanding parameter."""
     raw: list[ColumnClause[Any]] = [sql_column(name) for name in (*match, *fetch)]
     keys: list[ColumnClause[Any]] = [sql_column(name) for name in match]
     target = tuple_(*keys) if len(match) > 1 else keys[0]
     statement = (
         select(*raw).select_from(table).where(target.in_(bindparam("values", expanding=True)))
     )
-    out: list[tuple[Any, ...]] = []
-    size = max(1, MAX_PARAMS // len(match))
-    for chunk in _chunks(values, size):
-        params = list(chunk) if len(match) > 1 else [v[0] for v in chunk]
-        out.extend(tuple(row) for row in conn.execute(statement, {"values": params}))
-    return out
+    return statement.compile(dialect=dialect)
 
 
 def _fetch_by_range(
@@ -116,7 +133,10 @@ def _fetch_by_range(
     low, high = min(wanted), max(wanted)
     column: ColumnClause[Any] = sql_column(key)
     in_range = column.between(low, high)
-    found = conn.execute(select(func.count()).select_from(table).where(in_range)).scalar() or 0
+    # Counting stops one row past the limit: a spread batch's range may hold half the table.
+    limit = RANGE_FACTOR * len(wanted) + 1
+    probe = select(column).select_from(table).where(in_range).limit(limit).subquery()
+    found = conn.execute(select(func.count()).select_from(probe)).scalar() or 0
     if found == 0:
         return []
     if found > RANGE_FACTOR * len(wanted):
@@ -133,10 +153,14 @@ def driver_rows(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
     params = compiled.params
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup)
+    return _execute_driver(conn, str(compiled), params)
+
+
+def _execute_driver(conn: Connection, sql: str, params: Any) -> list[tuple[Any, ...]]:
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(str(compiled), params)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()  # both drivers return tuples
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()  # the drivers all return tuples
         return rows
     finally:
         cursor.close()
