@@ -17,9 +17,10 @@ request or database) goes to the normal app unchanged, which answers or refuses 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 from commonground.api.errors import ApiError
 from commonground.api.payloads import JSON_MEDIA, base_url, json_bytes
@@ -38,13 +39,12 @@ from commonground.security.tokens import InvalidTokenError
 from commonground.service.codec import Record
 from commonground.service.environment import Environment
 from commonground.service.environments import Environments
-from commonground.store.prepared import prepare
+from commonground.store.prepared import DriverSelect
 
 PREFIX = "/environments/"
 SERVICE = "/api/data/v1/"
 ODATA_VERSION = (b"odata-version", b"4.0")
 CONTENT_TYPE = (b"content-type", JSON_MEDIA.encode("latin-1"))
-Processor = Callable[[Any], Any]
 INT64_MAX = 2**63 - 1  # a larger key is the normal path's to refuse
 
 
@@ -176,9 +176,8 @@ class PointRead:
 
     env: Environment
     entity: Entity
-    sql: str
+    select: DriverSelect
     fields: list[Field]
-    processors: list[tuple[int, Processor]]
     encoders: tuple[RecordEncoder, RecordEncoder]  # by whether IEEE754Compatible is asked
     connection: Any = None  # a pooled connection detached from its pool
 
@@ -186,17 +185,13 @@ class PointRead:
     def of(cls, env: Environment, entity: Entity) -> PointRead:
         """The point read of an entity with the statement and fields `Reader.get` uses."""
         statement, fields = env.reader.point_read_statement(entity)
-        dialect = env.db.engine.dialect
-        processors = []
-        for index, column in enumerate(statement.selected_columns):
-            processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
-            if processor is not None:
-                processors.append((index, processor))
+        select = DriverSelect.of(statement, env.db.engine.dialect)
+        assert select is not None  # SQLite's placeholders are positional; no list parameters
         encoders = (
             RecordEncoder(env.model, entity, False),
             RecordEncoder(env.model, entity, True),
         )
-        return cls(env, entity, prepare(statement, dialect).sql, fields, processors, encoders)
+        return cls(env, entity, select, fields, encoders)
 
     def fetch(self, record_id: int) -> Record | None:
         """The record, decoded by the entity's codec; None when there is none (or the
@@ -205,19 +200,15 @@ class PointRead:
             if self.connection is None:
                 self.connection = self.env.db.engine.raw_connection()
                 self.connection.detach()  # the pool's connect hooks ran; it is now ours alone
-            # fetchall: stepping to the end resets the statement, so no read snapshot stays open
-            rows = self.connection.dbapi_connection.execute(self.sql, (record_id,)).fetchall()
-        except self.env.db.engine.dialect.loaded_dbapi.Error:
+            # all rows fetched: stepping to the end resets the statement, so no read snapshot
+            # stays open
+            rows = self.select.rows(self.connection.dbapi_connection, {"record_id": record_id})
+        except DBAPIError:
             self.close()
             return None
         if not rows:
             return None
-        row = rows[0]
-        if self.processors:
-            row = list(row)
-            for index, processor in self.processors:
-                row[index] = processor(row[index])
-        return self.env.reader.codec(self.entity).decode(self.fields, row)
+        return self.env.reader.codec(self.entity).decode(self.fields, rows[0])
 
     def close(self) -> None:
         """Close the connection (a new one is made on the next read)."""

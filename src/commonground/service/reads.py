@@ -11,7 +11,7 @@ so what is not theirs to see is never fetched.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,6 +34,7 @@ from commonground.service.reach import reached_entities
 from commonground.store.aggregate import RowReader, compile_apply
 from commonground.store.changes import Tombstone, changes_since
 from commonground.store.database import Database
+from commonground.store.prepared import DriverSelect
 from commonground.store.query import (
     QueryError,
     QueryTemplate,
@@ -89,26 +90,33 @@ class Reader:
         """The records a query plan selects, with their includes."""
         entity = self.model.entity(query.entity)
         query = cheap_terms_first(self.db, self.model, self.secured(entity, query, access))
-        statement, fields, params = self._statement(entity, query)
-        codec = self.codec(entity)
-        records = codec.decode_rows(fields, conn.execute(statement, params))
+        statement, fields, params, driver = self._statement(entity, query)
+        if driver is not None:
+            rows: Iterable[Sequence[Any]] = driver.rows(conn.connection.driver_connection, params)
+        else:
+            rows = conn.execute(statement, params)
+        records = self.codec(entity).decode_rows(fields, rows)
         for include in query.include:
             self._include(conn, entity, records, include, access)
         return records
 
-    def _statement(self, entity: Entity, query: Query) -> tuple[Any, list[Field], dict[str, Any]]:
-        """The SELECT of a query, its fields and its parameters: from the template of the
-        query's shape when it has one (built on first use, dropped when the entity changes)."""
+    def _statement(
+        self, entity: Entity, query: Query
+    ) -> tuple[Any, list[Field], dict[str, Any], DriverSelect | None]:
+        """The SELECT of a query, its fields, its parameters and (where the dialect has
+        them) its driver form: from the template of the query's shape when it has one
+        (built on first use, dropped when the entity changes)."""
         shaped = query_shape(query)
         if shaped is None:
             statement, fields = compile_query(self.db, self.model, query, self.coerce)
-            return statement, fields, {}
+            return statement, fields, {}, None
         shape, literals = shaped
         template = self._templates.get(shape, None)
         if template is None or template.entity is not entity:
             template = compile_template(self.db, self.model, query, self.coerce)
             self._templates.put(shape, template)
-        return template.statement, template.fields, template.params(literals, query)
+        params = template.params(literals, query)
+        return template.statement, template.fields, params, template.driver
 
     def secured(self, entity: Entity, query: Query, access: Access) -> Query:
         """The query narrowed to the records the caller may read; ForbiddenError when the

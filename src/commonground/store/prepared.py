@@ -8,14 +8,15 @@ driver SQL with its parameters in the order the dialect's placeholders expect.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Select, Table, bindparam, insert, or_, select, tuple_, update
 from sqlalchemy import column as sql_column
 from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import ColumnClause, ColumnElement
 
 from commonground.model.entity import RECORD_ID
@@ -42,6 +43,69 @@ class Prepared:
         """Execute and return the rows as the driver gives them (plain tuples)."""
         result = conn.exec_driver_sql(self.sql, self.params(values))
         return [tuple(row) for row in result]
+
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class DriverSelect:
+    """A SELECT compiled once into driver SQL and run on the driver's own cursor, its
+    parameters and results passed through the column types' processors as SQLAlchemy would.
+
+    SQLAlchemy's execution context and result rows cost about as much as SQLite's own work
+    for a small page; a template run again and again needs neither.
+    """
+
+    sql: str
+    defaults: dict[str, Any]  # the compiled values of every parameter, for those not given
+    binds: tuple[tuple[str, Processor | None], ...]  # in the placeholders' order
+    results: tuple[tuple[int, Processor], ...]  # result columns that need converting
+    error: type[Exception]  # the driver's base error
+
+    @classmethod
+    def of(cls, statement: Select[Any], dialect: Dialect) -> DriverSelect | None:
+        """The driver form of a SELECT; None when its parameters are not plain positional
+        ones (an expanding IN list is rendered per execution by SQLAlchemy)."""
+        compiled = statement.compile(dialect=dialect)
+        if not compiled.positional or any(b.expanding for b in compiled.binds.values()):
+            return None
+        binds = tuple(
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in compiled.positiontup or ()
+        )
+        results = tuple(
+            (index, processor)
+            for index, column in enumerate(statement.selected_columns)
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
+            is not None
+        )
+        defaults = {name: bind.effective_value for name, bind in compiled.binds.items()}
+        return cls(str(compiled), defaults, binds, results, dialect.loaded_dbapi.Error)
+
+    def rows(self, driver: Any, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        """The rows for these parameters, on a DBAPI connection (DBAPIError on failure)."""
+        values = {**self.defaults, **params}
+        args = [
+            values[name] if convert is None else convert(values[name])
+            for name, convert in self.binds
+        ]
+        try:
+            cursor = driver.cursor()
+            try:
+                cursor.execute(self.sql, args)
+                rows: list[tuple[Any, ...]] = cursor.fetchall()
+            finally:
+                cursor.close()
+        except self.error as exc:  # as SQLAlchemy wraps it: the store translates that
+            raise DBAPIError.instance(self.sql, args, exc, self.error) from exc
+        if not self.results:
+            return rows
+        converted = [list(row) for row in rows]
+        for index, convert in self.results:
+            for row in converted:
+                row[index] = convert(row[index])
+        return converted
 
 
 def prepare(statement: Any, dialect: Dialect) -> Prepared:

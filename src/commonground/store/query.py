@@ -47,6 +47,7 @@ from commonground.model.types import FieldType, Storage
 from commonground.query.expressions import Binary, Call, Expr, In, Lambda, Literal, Path, Unary
 from commonground.query.plan import Query
 from commonground.store.database import Database
+from commonground.store.prepared import DriverSelect
 
 Coerce = Callable[[Field, Any], Any]
 NUMBERED = (Storage.PICKLIST, Storage.LOOKUP)  # stored as the numbers they bind as
@@ -412,6 +413,7 @@ class QueryTemplate:
     slots: tuple[Slot, ...]
     db: Database
     coerce: Coerce
+    driver: DriverSelect | None  # where the dialect runs SELECTs on the driver's cursor
 
     def params(self, literals: list[Any], query: Query) -> dict[str, Any]:
         """The parameters for a query of this shape, given its literals (`query_shape`)."""
@@ -433,7 +435,8 @@ def compile_template(db: Database, model: DataModel, query: Query, coerce: Coerc
     """The template of a query's shape; only for a query `query_shape` gives a shape of."""
     statement, fields, slots = _compile(db, model, query, coerce, template=True)
     entity = model.entity(query.entity)
-    return QueryTemplate(entity, statement, fields, tuple(slots), db, coerce)
+    driver = DriverSelect.of(statement, db.engine.dialect) if db.dialect.driver_reads else None
+    return QueryTemplate(entity, statement, fields, tuple(slots), db, coerce, driver)
 
 
 def query_shape(query: Query) -> tuple[Hashable, list[Any]] | None:

@@ -24,6 +24,9 @@ class StoreDialect(Protocol):
     name: str
     # The isolation level that makes a read transaction one snapshot (None: it already is).
     read_isolation: str | None
+    # Whether compiled SELECTs may run on the driver's own cursor (positional parameters,
+    # the column types' processors applied by the store), skipping SQLAlchemy's result rows.
+    driver_reads: bool
 
     def column_type(self, storage: Storage, scale: int) -> TypeEngine[Any]:
         """The column type for values of a storage family."""

@@ -54,6 +54,7 @@ class PostgreSQLDialect:
     # READ COMMITTED would give each statement of a read (a query and its includes, a change
     # page's counter and rows, a backup's sequences and tables) its own snapshot.
     read_isolation: str | None = "REPEATABLE READ"
+    driver_reads = False  # psycopg's own row handling is as quick as the store's would be
 
     def column_type(self, storage: Storage, scale: int) -> TypeEngine[Any]:
         """Native types: exact NUMERIC(32, scale), timestamptz, uuid."""

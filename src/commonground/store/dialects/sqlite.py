@@ -144,6 +144,7 @@ class SQLiteDialect:
 
     name = "sqlite"
     read_isolation: str | None = None  # in WAL mode a transaction reads one snapshot already
+    driver_reads = True
 
     def column_type(self, storage: Storage, scale: int) -> TypeEngine[Any]:
         """Column types; see the module docstring for the stored forms."""
