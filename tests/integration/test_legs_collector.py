@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from commonground.collector import paused_gc
 from commonground.integration.engine import legs
-from commonground.integration.engine.legs import _collector_paused
 from tests.fixtures.fix_integration import World, one_way
 
 
@@ -24,7 +24,7 @@ def collector_enabled() -> Iterator[None]:
 
 @pytest.mark.usefixtures("collector_enabled")
 def test_the_collector_is_off_inside_and_back_on_after() -> None:
-    with _collector_paused():
+    with paused_gc():
         assert not gc.isenabled()
     assert gc.isenabled()
 
@@ -32,8 +32,8 @@ def test_the_collector_is_off_inside_and_back_on_after() -> None:
 @pytest.mark.usefixtures("collector_enabled")
 def test_nested_pauses_and_errors_give_the_collector_back_as_found() -> None:
     def fail_inside_nested_pauses() -> None:
-        with _collector_paused():
-            with _collector_paused():
+        with paused_gc():
+            with paused_gc():
                 pass
             assert not gc.isenabled()  # the inner pause left it off: the outer one holds it
             raise RuntimeError
@@ -42,7 +42,7 @@ def test_nested_pauses_and_errors_give_the_collector_back_as_found() -> None:
         fail_inside_nested_pauses()
     assert gc.isenabled()
     gc.disable()
-    with _collector_paused():
+    with paused_gc():
         pass
     assert not gc.isenabled()  # it was off before: it stays off
 

@@ -10,9 +10,7 @@ or, when a record fails, nothing is (unless the caller asked to skip failing rec
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,6 +19,7 @@ from itertools import compress, repeat
 from operator import eq, itemgetter
 from typing import Any, cast
 
+from commonground.collector import paused_gc
 from commonground.errors import ConflictError, ForbiddenError, RecordError, RecordValidationError
 from commonground.model.entity import (
     CREATED_BY,
@@ -142,22 +141,6 @@ def gathered(entries: Sequence[tuple[Any, ...]]) -> list[tuple[Group, list[int],
         numbers.append(n)
         members.append(i)
     return list(out.values())
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Hold off cyclic garbage collection while a batch is built and written.
-
-    A batch allocates tens of thousands of tuples, none of them in reference cycles; letting
-    the collector rescan them all again and again costs about a third of a bulk load.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def now_param(ctx: WriteContext) -> Any:

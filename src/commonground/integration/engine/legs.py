@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from commonground.collector import paused_gc
 from commonground.integration.contracts import (
     Batch,
     Connector,
@@ -141,7 +141,7 @@ class LegRunner:
             stamps=check_echoes,
         )
         with (
-            _collector_paused(),
+            paused_gc(),
             Prefetch(lambda: self._prepared(request, check_echoes)) as batches,
         ):
             for number, prepared in enumerate(batches, 1):
@@ -298,16 +298,3 @@ class LegRunner:
                         origin=job.source.address,
                     )
         self.progress(StepProgress(job.task, job.step, self.counts))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Automatic garbage collection off inside the block (see the module docstring); it
-    stays off when it already was, so nested pauses (the hub's batch writer has one) nest."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
