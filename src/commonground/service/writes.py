@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import cached_property
 from itertools import compress, repeat
 from operator import eq, itemgetter
 from typing import Any, cast
@@ -32,6 +31,7 @@ from commonground.model.entity import (
 )
 from commonground.model.field import Field
 from commonground.model.types import FieldType, Storage
+from commonground.service.batch_plan import Group, Plan, gathered, positions_of, shifted
 from commonground.service.codec import EntityCodec, all_none, record_errors
 from commonground.service.context import WriteContext
 from commonground.service.write_access import Denial, WriteAccess
@@ -88,59 +88,6 @@ class WriteResult:
     def failed(self) -> int:
         """Records rejected (only when failing records were skipped)."""
         return self.count(Outcome.FAILED)
-
-
-@dataclass(eq=False)  # identity: telling a batch's groups apart must not compare their data
-class Group:
-    """Records of a batch that provide the same fields, encoded column by column."""
-
-    positions: list[int]
-    columns: list[str]
-    values: list[list[Any]]  # one list per column, in `columns` order
-    expected: list[int | None]
-    given_ids: list[int | None]
-    # Each record's match value: the key column's value when matching on one column (no
-    # 1-tuples to build and hash), else the tuple of them; None when it has none.
-    keys: list[Any] = field(default_factory=list)
-    # Columns every record of the group leaves empty: inserts need not bind them at all.
-    empty: frozenset[str] = frozenset()
-
-    @cached_property
-    def rows(self) -> list[tuple[Any, ...]]:
-        """The records as driver rows, for comparing with stored rows and for updates;
-        built only when needed (a batch of new records is inserted from its columns)."""
-        if not self.columns:
-            return [()] * len(self.positions)
-        return list(zip(*self.values, strict=True))
-
-
-@dataclass
-class Plan:
-    """What the batch will do: rows to insert and update, records left unchanged."""
-
-    inserts: list[tuple[Group, int]] = field(default_factory=list)
-    updates: list[tuple[Group, int, int]] = field(default_factory=list)
-    unchanged: dict[int, tuple[int, int]] = field(default_factory=dict)
-
-
-def gathered(entries: Sequence[tuple[Any, ...]]) -> list[tuple[Group, list[int], list[int]]]:
-    """Plan entries `(group, index, ...)` gathered per group, in order of first appearance:
-    each group with the entries' numbers in `entries` and the indexes of its members.
-
-    A bulk batch is one group: that case is found with C-level passes, without a dict
-    operation per record (which cost about a tenth of a bulk insert).
-    """
-    if not entries:
-        return []
-    groups = list(map(itemgetter(0), entries))
-    if groups.count(groups[0]) == len(groups):
-        return [(groups[0], list(range(len(entries))), list(map(itemgetter(1), entries)))]
-    out: dict[int, tuple[Group, list[int], list[int]]] = {}
-    for n, (group, i, *_) in enumerate(entries):
-        _, numbers, members = out.setdefault(id(group), (group, [], []))
-        numbers.append(n)
-        members.append(i)
-    return list(out.values())
 
 
 def now_param(ctx: WriteContext) -> Any:
@@ -648,7 +595,7 @@ class BatchWriter:
             first_id = db.allocate(conn, record_sequence(self.entity.name), count)
             ids = range(first_id, first_id + count)
             numbers = range(position, position + count)
-            placed = _positions(inserts)
+            placed = positions_of(inserts)
             if placed == range(size):  # the whole batch is new, in order: no loop per record
                 outcomes = [Outcome.INSERTED] * size
                 record_ids, versions = list[int | None](ids), list[int | None](numbers)
@@ -681,12 +628,12 @@ class BatchWriter:
         for group, numbers, members in gathered(inserts):
             count = len(members)
             columns: dict[str, list[Any]] = {
-                RECORD_ID: _shifted(numbers, first_id),
+                RECORD_ID: shifted(numbers, first_id),
                 CREATED_BY: [user] * count,
                 CREATED_ON: [now] * count,
                 MODIFIED_BY: [user] * count,
                 MODIFIED_ON: [now] * count,
-                VERSION: _shifted(numbers, first_position),
+                VERSION: shifted(numbers, first_position),
             }
             columns.update(self._given_columns(group, members))
             columns.update(self._extra_columns(group, count))
@@ -776,27 +723,9 @@ class BatchWriter:
             columns = [*(group.columns[n] for n in kept), MODIFIED_BY, MODIFIED_ON, VERSION]
             values = [list(map(group.values[n].__getitem__, members)) for n in kept]
             rids = [updates[n][2] for n in numbers]
-            versions = _shifted(numbers, first_position)
+            versions = shifted(numbers, first_position)
             rows = zip(*values, [user] * count, [now] * count, versions, rids, strict=True)
             rows_store.update_rows(self.ctx.conn, self.table, columns, list(rows))
-
-
-def _positions(entries: list[tuple[Group, int]]) -> list[int] | range:
-    """The batch positions of plan entries (a range when they are the whole batch in order)."""
-    groups = gathered(entries)
-    if len(groups) == 1:
-        group, _, members = groups[0]
-        if group.positions == list(range(len(group.positions))) and members == group.positions:
-            return range(len(members))
-        return list(map(group.positions.__getitem__, members))
-    return [g.positions[i] for g, i in entries]
-
-
-def _shifted(numbers: list[int], start: int) -> list[int]:
-    """`start + n` for each number; built from a range when the numbers are 0, 1, 2, ..."""
-    if numbers and numbers[-1] == len(numbers) - 1:  # gathered numbers only ever increase
-        return list(range(start, start + len(numbers)))
-    return [start + n for n in numbers]
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
