@@ -139,6 +139,20 @@ class ProjectEditing:
     def _save(self, project: ProjectDef, caller: Caller) -> None:
         save_project(self.store, project, caller, replace=True)
 
+    async def _task(self, request: Request) -> tuple[ProjectDef, int, TaskDef]:
+        """The project and the task a URL names, with the task's number (404 when missing)."""
+        project = await run_in_threadpool(self.store.project, request.path_params["name"])
+        number, task = task_of(project, request)
+        return project, number, task
+
+    async def _task_page(
+        self, request: Request, template: str, edits: str | None = None
+    ) -> Response:
+        """A form about one task; `edits` names the task's field the form shows as `text`."""
+        project, number, task = await self._task(request)
+        text = None if edits is None else getattr(task, edits) or ""
+        return page(request, template, project=project, number=number, task=task, text=text)
+
 
 class MappingPages(ProjectEditing):
     """Field mappings, transforms and advanced queries of a project's tasks."""
@@ -206,8 +220,7 @@ class MappingPages(ProjectEditing):
 
     async def _leg_of(self, request: Request) -> tuple[ProjectDef, int, TaskDef, int, Leg]:
         """The project, task and leg a URL names (404 when one is missing)."""
-        project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number, task = task_of(project, request)
+        project, number, task = await self._task(request)
         leg_number, leg = _leg(task, request)
         return project, number, task, leg_number, leg
 
@@ -291,24 +304,14 @@ class MappingPages(ProjectEditing):
 
     async def query(self, request: Request) -> Response:
         """The advanced query editor of a task."""
-        project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number, task = task_of(project, request)
-        return page(
-            request,
-            "integration/query.html",
-            project=project,
-            number=number,
-            task=task,
-            text=task.query or "",
-        )
+        return await self._task_page(request, "integration/query.html", edits="query")
 
     async def save_query(self, request: Request) -> Response:
         """Save the query (one SELECT, or empty for none), or preview its first rows."""
         form = await checked_form(request)
         caller = caller_of(request)
+        project, number, task = await self._task(request)
         name = request.path_params["name"]
-        project = await run_in_threadpool(self.store.project, name)
-        number, task = task_of(project, request)
         text = form.get("query", "").strip()
         context: dict[str, Any] = {"project": project, "number": number, "task": task, "text": text}
         try:

@@ -26,7 +26,6 @@ from starlette.responses import Response
 from commonground.admin.integration.mappings import (
     ProjectEditing,
     described,
-    task_of,
     with_task,
 )
 from commonground.admin.render import done, page
@@ -175,9 +174,8 @@ class TaskPages(ProjectEditing):
         """Remove a task from the project."""
         await checked_form(request)
         caller = caller_of(request)
+        project, number, task = await self._task(request)
         name = request.path_params["name"]
-        project = await run_in_threadpool(self.store.project, name)
-        number, task = task_of(project, request)
         tasks = [t for n, t in enumerate(project.tasks, 1) if n != number]
         await run_in_threadpool(self._save, project.model_copy(update={"tasks": tasks}), caller)
         return done(f"/integration/projects/{name}", f"Deleted task {task.name}.")
@@ -186,9 +184,8 @@ class TaskPages(ProjectEditing):
         """Move a task one place up or down (runs go in task order)."""
         form = await checked_form(request)
         caller = caller_of(request)
+        project, number, _ = await self._task(request)
         name = request.path_params["name"]
-        project = await run_in_threadpool(self.store.project, name)
-        number, _ = task_of(project, request)
         direction = form.get("direction", "")
         if direction not in ("up", "down"):
             raise DefinitionError("task: direction: choose up or down")
@@ -205,16 +202,7 @@ class TaskPages(ProjectEditing):
 
     async def filter(self, request: Request) -> Response:
         """The source filter form of a task."""
-        project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number, task = task_of(project, request)
-        return page(
-            request,
-            "integration/filter.html",
-            project=project,
-            number=number,
-            task=task,
-            text=task.filter or "",
-        )
+        return await self._task_page(request, "integration/filter.html", edits="filter")
 
     def _problem(self, project: ProjectDef, task: TaskDef, text: str) -> str | None:
         """Why the filter does not parse against the task's source (None when it does)."""
@@ -230,14 +218,13 @@ class TaskPages(ProjectEditing):
     ) -> tuple[dict[str, str], Caller, ProjectDef, int, TaskDef]:
         """A task form's fields (CSRF checked), the caller, the project, the task's number."""
         form = await checked_form(request)
-        project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number, task = task_of(project, request)
+        project, number, task = await self._task(request)
         return form, caller_of(request), project, number, task
 
     async def save_filter(self, request: Request) -> Response:
         """Save the source filter if it parses against the source (empty for none)."""
         form, caller, project, number, task = await self._posted(request)
-        name = project.name
+        name = request.path_params["name"]
         text = form.get("filter", "").strip()
         problem = await run_in_threadpool(self._problem, project, task, text) if text else None
         if problem:
@@ -258,20 +245,12 @@ class TaskPages(ProjectEditing):
 
     async def writing(self, request: Request) -> Response:
         """The Writing form of a task: write mode and delete propagation."""
-        project = await run_in_threadpool(self.store.project, request.path_params["name"])
-        number, task = task_of(project, request)
-        return page(
-            request,
-            "integration/writing.html",
-            project=project,
-            number=number,
-            task=task,
-        )
+        return await self._task_page(request, "integration/writing.html")
 
     async def save_writing(self, request: Request) -> Response:
         """Save how a task writes."""
         form, caller, project, number, task = await self._posted(request)
-        name = project.name
+        name = request.path_params["name"]
         updated = with_task(project, number, task.model_copy(update=posted_writing(form)))
         await run_in_threadpool(self._save, updated, caller)
         saved = updated.tasks[number - 1]
