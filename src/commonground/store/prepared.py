@@ -90,15 +90,7 @@ class DriverSelect:
             values[name] if convert is None else convert(values[name])
             for name, convert in self.binds
         ]
-        try:
-            cursor = driver.cursor()
-            try:
-                cursor.execute(self.sql, args)
-                rows: list[tuple[Any, ...]] = cursor.fetchall()
-            finally:
-                cursor.close()
-        except self.error as exc:  # as SQLAlchemy wraps it: the store translates that
-            raise DBAPIError.instance(self.sql, args, exc, self.error) from exc
+        rows = fetch_on_driver(driver, self.sql, args, self.error)
         if not self.results:
             return rows
         converted = [list(row) for row in rows]
@@ -106,6 +98,24 @@ class DriverSelect:
             for row in converted:
                 row[index] = convert(row[index])
         return converted
+
+
+def fetch_on_driver(
+    driver: Any, sql: str, params: Any, error: type[Exception]
+) -> list[tuple[Any, ...]]:
+    """All rows of driver SQL on a DBAPI connection's own cursor, as the driver gives them
+    (tuples); a driver `error` is raised as SQLAlchemy's DBAPIError, which the store
+    translates as it does every other statement's."""
+    try:
+        cursor = driver.cursor()
+        try:
+            cursor.execute(sql, params)
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
+        finally:
+            cursor.close()
+    except error as exc:
+        raise DBAPIError.instance(sql, params, exc, error) from exc
 
 
 def prepare(statement: Any, dialect: Dialect) -> Prepared:

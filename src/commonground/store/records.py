@@ -21,7 +21,13 @@ from sqlalchemy.sql.expression import ColumnClause
 
 from commonground.model.entity import RECORD_ID
 from commonground.store.database import Database
-from commonground.store.prepared import SMALL_IN, in_values, select_in, update_by_id
+from commonground.store.prepared import (
+    SMALL_IN,
+    fetch_on_driver,
+    in_values,
+    select_in,
+    update_by_id,
+)
 
 # Parameters per statement stay well under SQLite's 32,766 and PostgreSQL's 65,535.
 MAX_PARAMS = 30_000
@@ -157,13 +163,8 @@ def driver_rows(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
 
 
 def _execute_driver(conn: Connection, sql: str, params: Any) -> list[tuple[Any, ...]]:
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql, params)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()  # the drivers all return tuples
-        return rows
-    finally:
-        cursor.close()
+    driver = conn.connection.driver_connection
+    return fetch_on_driver(driver, sql, params, conn.dialect.loaded_dbapi.Error)
 
 
 def _orders_like_database(conn: Connection, keys: set[Any]) -> bool:
