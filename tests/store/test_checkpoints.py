@@ -84,8 +84,9 @@ class StopWhileClearing(threading.Event):
 
     def clear(self) -> None:
         if self.stopper is None and self.checkpointer is not None:
-            self.stopper = threading.Thread(target=self.checkpointer.stop, daemon=True)
-            self.stopper.start()
+            stopper = threading.Thread(target=self.checkpointer.stop, daemon=True)
+            stopper.start()
+            self.stopper = stopper  # seen by the test only once started
             deadline = time.monotonic() + 5
             while not self.is_set() and time.monotonic() < deadline:  # stop() has woken us
                 time.sleep(0.001)
